@@ -1,0 +1,72 @@
+# Operations ticket analytics. `make run` shows it work; `make test` proves it.
+# Every target sets itself up: the first use creates .venv from requirements.lock.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ENV ?= local
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)
+export TICKETS_ENV := $(ENV)
+export PYTHONDONTWRITEBYTECODE := 1
+
+JOB := $(PY) -m jobs
+
+.PHONY: help setup data backfill daily replay simulate status run test bench lint lock clean
+
+help: ## List the targets
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock tools/python.sh tools/java.sh
+	@python=$$(bash tools/python.sh) && echo "setup: creating $(VENV) with $$python" && \
+	  "$$python" -m venv $(VENV)
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
+	@bash tools/java.sh $(VENV)
+	@touch $@
+
+setup: $(STAMP) ## Create the virtual environment and install pinned dependencies
+
+data: $(STAMP) ## Generate the year's extracts [SCALE=1] [SEED=...]
+	$(JOB) data $(if $(SCALE),--scale $(SCALE)) $(if $(SEED),--seed $(SEED))
+
+backfill: $(STAMP) ## Load history [FROM=YYYY-MM-DD TO=YYYY-MM-DD] (default Jan 1 - Oct 31)
+	$(JOB) backfill $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+
+daily: $(STAMP) ## Process the next pending day [DAYS=N to catch up N days]
+	$(JOB) daily $(if $(DAYS),--max-days $(DAYS))
+
+replay: $(STAMP) ## Reprocess one day that already ran: DATE=YYYY-MM-DD
+	@test -n "$(DATE)" || { echo "replay: set DATE=YYYY-MM-DD"; exit 2; }
+	$(JOB) replay --date $(DATE)
+
+simulate: $(STAMP) ## Local Cloud Scheduler: tick the trigger function until nothing is pending
+	$(JOB) simulate
+
+status: $(STAMP) ## Show ingestion_state: processed, pending and failed days
+	$(JOB) status
+
+run: $(STAMP) ## The whole year: data -> backfill -> simulate -> summary
+	$(JOB) run
+
+test: $(STAMP) ## Run the test suite (offline)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP) ## Measure speed side by side with a DuckDB-SQL baseline
+	$(PY) -m bench $(BENCH_ARGS)
+
+lint: $(STAMP) ## Static checks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+lock: ## Re-resolve requirements.lock from pyproject.toml
+	@python=$$(bash tools/python.sh) && rm -rf .lock-venv && "$$python" -m venv .lock-venv && \
+	  .lock-venv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]' && \
+	  { echo "# Full pinned dependency tree (runtime + dev), installed by 'make' into .venv."; \
+	    echo "# Regenerate with: make lock"; \
+	    .lock-venv/bin/pip freeze --exclude-editable; } > requirements.lock && rm -rf .lock-venv
+
+clean: ## Remove generated data, the warehouse and the virtual environment
+	rm -rf .local $(VENV) dist
+
+-include infra/infra.mk
