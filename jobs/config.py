@@ -200,7 +200,9 @@ def _check_simulation(sim: SimulationSettings, path: Path) -> None:
     if not sim.start <= sim.backfill_from <= sim.backfill_to <= sim.end:
         raise ConfigError(f"{path}: the backfill range must lie within simulation.start..end")
     if sim.start.year != sim.year or sim.end.year != sim.year:
-        raise ConfigError(f"{path}: simulation.start and end must lie in simulation.year {sim.year}")
+        raise ConfigError(
+            f"{path}: simulation.start and end must lie in simulation.year {sim.year}"
+        )
     if sim.scale <= 0:
         raise ConfigError(f"{path}: simulation.scale must be positive")
     if not 0 <= sim.defect_rate < 0.5:

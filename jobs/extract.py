@@ -1,0 +1,125 @@
+"""Reading the daily extracts: a pre-flight check per file, then one Spark read.
+
+A file that cannot be read as the contract says (no header, a header missing
+columns, bytes that are not UTF-8) raises `UnreadableExtract` naming the file
+and the problem, before anything is written. Row-level problems are not errors
+here: every record is returned, and validation decides what is quarantined.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from jobs.landing import Landing
+from jobs.schemas import SOURCE_COLUMNS
+
+CORRUPT_RECORD = "_corrupt_record"
+_BOM = "\ufeff"
+_DAY_IN_PATH = r"/dt=(\d{4}-\d{2}-\d{2})/[^/]+$"
+
+
+class UnreadableExtract(Exception):
+    """A whole file is unusable; the day fails and nothing is written."""
+
+    def __init__(self, day: dt.date, uri: str, problem: str):
+        super().__init__(f"{uri}: {problem}")
+        self.day, self.uri, self.problem = day, uri, problem
+
+
+@dataclass(frozen=True)
+class ExtractFile:
+    day: dt.date
+    uri: str
+    header: tuple[str, ...]  # the file's own column names, in file order
+
+
+def inspect(landing: Landing, day: dt.date) -> ExtractFile:
+    """Check that the day's file is UTF-8 with a header naming every contract column.
+
+    Column order may differ from the contract and extra columns are ignored:
+    both are harmless, and exports do add columns over time.
+    """
+    uri = landing.uri(day)
+    data = landing.read_bytes(day)
+    if not data:
+        raise UnreadableExtract(day, uri, "file is empty (0 bytes); expected at least a header row")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UnreadableExtract(
+            day,
+            uri,
+            f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line})",
+        ) from None
+    first_record = next(csv.reader(io.StringIO(text.removeprefix(_BOM))), [])
+    header = tuple(name.strip() for name in first_record)
+    missing = [c for c in SOURCE_COLUMNS if c not in header]
+    if missing:
+        raise UnreadableExtract(
+            day,
+            uri,
+            f"header lacks column(s) {', '.join(missing)} "
+            f"(found: {', '.join(header) or 'nothing'})",
+        )
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    if duplicated:
+        raise UnreadableExtract(day, uri, f"header repeats column(s) {', '.join(duplicated)}")
+    return ExtractFile(day=day, uri=uri, header=header)
+
+
+def read(spark: SparkSession, files: list[ExtractFile]) -> DataFrame:
+    """All records of the files, as strings, with business_date, source_uri and line_number.
+
+    Files are read with an explicit all-string schema in their own column order;
+    a record whose field count differs from its header keeps its text in
+    `_corrupt_record`.
+    """
+    by_header: dict[tuple[str, ...], list[ExtractFile]] = {}
+    for f in files:
+        by_header.setdefault(f.header, []).append(f)
+    frames = [_read_same_header(spark, header, group) for header, group in by_header.items()]
+    frame = frames[0]
+    for other in frames[1:]:
+        frame = frame.unionByName(other)
+    return frame
+
+
+def _read_same_header(
+    spark: SparkSession, header: tuple[str, ...], files: list[ExtractFile]
+) -> DataFrame:
+    positional = [f"_c{i}" for i in range(len(header))]
+    schema = T.StructType(
+        [T.StructField(name, T.StringType()) for name in positional]
+        + [T.StructField(CORRUPT_RECORD, T.StringType())]
+    )
+    records = (
+        spark.read.csv(
+            [f.uri for f in files],
+            schema=schema,
+            header=True,
+            multiLine=True,
+            quote='"',
+            escape='"',
+            encoding="UTF-8",
+            mode="PERMISSIVE",
+            columnNameOfCorruptRecord=CORRUPT_RECORD,
+        )
+        .withColumn("source_uri", F.input_file_name())
+        .withColumn("_order", F.monotonically_increasing_id())
+    )
+    in_file_order = Window.partitionBy("source_uri").orderBy("_order")
+    return records.select(
+        *[F.col(positional[header.index(c)]).alias(c) for c in SOURCE_COLUMNS],
+        F.col(CORRUPT_RECORD),
+        F.regexp_extract("source_uri", _DAY_IN_PATH, 1).cast("date").alias("business_date"),
+        "source_uri",
+        F.row_number().over(in_file_order).cast("long").alias("line_number"),
+    )

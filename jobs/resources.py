@@ -1,0 +1,27 @@
+"""Which landing and warehouse an environment uses: the one place that wires them."""
+
+from __future__ import annotations
+
+from jobs.config import Settings
+from jobs.landing import Landing
+from jobs.warehouse import Warehouse
+
+
+def landing_for(settings: Settings) -> Landing:
+    if settings.platform == "local":
+        from jobs.landing.local import LocalLanding
+
+        return LocalLanding(settings.local.landing)
+    raise NotImplementedError(
+        f"environment {settings.name!r}: the Cloud Storage landing is not built yet (issue 4)"
+    )
+
+
+def warehouse_for(settings: Settings) -> Warehouse:
+    if settings.platform == "local":
+        from jobs.warehouse.duckdb import DuckDBWarehouse
+
+        return DuckDBWarehouse(settings.local.warehouse)
+    raise NotImplementedError(
+        f"environment {settings.name!r}: the BigQuery warehouse is not built yet (issue 4)"
+    )

@@ -1,0 +1,104 @@
+"""Raw layer: decide which extract rows are valid (DESIGN §4a) and type them.
+
+`check` keeps every record and adds `reasons`, an array of reason codes that is
+empty for a valid row, plus the typed values. The other functions cut that into
+the three things a day writes: all rows as landed, the quarantine, and the
+typed valid rows the fact layer builds on.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from jobs.extract import CORRUPT_RECORD
+from jobs.schemas import SOURCE_COLUMNS
+from jobs.transforms.clock import business_date
+
+STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
+OPEN_STATUSES = ("new", "open", "pending", "hold")
+SOLVED_STATUSES = ("solved", "closed")
+PRIORITIES = ("urgent", "high", "normal", "low")
+
+# UTC only, whole seconds: the contract's timestamp format (DESIGN §3).
+_TIMESTAMP_TEXT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+_TIMESTAMP_PATTERN = "yyyy-MM-dd'T'HH:mm:ss'Z'"
+_COUNT_TEXT = r"^[0-9]{1,9}$"
+_TIMESTAMPS = ("created_at", "updated_at", "first_response_at", "solved_at")
+_COUNTS = ("reopen_count", "csat_score")
+LINEAGE = ("business_date", "source_uri", "line_number")
+
+
+def _clean(name: str) -> Column:
+    """Trimmed text; empty after trimming means missing."""
+    text = F.regexp_replace(F.col(name), r"^[ \t\r\n]+|[ \t\r\n]+$", "")
+    return F.when(text != "", text)
+
+
+def _timestamp(text: Column) -> Column:
+    return F.when(text.rlike(_TIMESTAMP_TEXT), F.try_to_timestamp(text, F.lit(_TIMESTAMP_PATTERN)))
+
+
+def check(raw: DataFrame, time_zone: str) -> DataFrame:
+    """Every record with typed values (`t_<column>`) and its reason codes."""
+    text = {c: _clean(c) for c in SOURCE_COLUMNS}
+    typed = {
+        **{c: text[c] for c in SOURCE_COLUMNS},
+        "status": F.lower(text["status"]),
+        "priority": F.lower(text["priority"]),
+        **{c: _timestamp(text[c]) for c in _TIMESTAMPS},
+        **{c: F.when(text[c].rlike(_COUNT_TEXT), text[c].cast("long")) for c in _COUNTS},
+    }
+    staged = raw.select("*", *[typed[c].alias(f"t_{c}") for c in SOURCE_COLUMNS])
+
+    t = {c: F.col(f"t_{c}") for c in SOURCE_COLUMNS}
+    present = {c: text[c].isNotNull() for c in SOURCE_COLUMNS}
+    rules = [
+        ("malformed_row", F.col(CORRUPT_RECORD).isNotNull()),
+        ("missing_ticket_id", t["ticket_id"].isNull()),
+        ("bad_created_at", t["created_at"].isNull()),
+        ("bad_updated_at", t["updated_at"].isNull()),
+        ("unknown_status", ~F.coalesce(t["status"].isin(*STATUSES), F.lit(False))),
+        ("unknown_priority", ~F.coalesce(t["priority"].isin(*PRIORITIES), F.lit(False))),
+        ("updated_before_created", t["updated_at"] < t["created_at"]),
+        ("bad_first_response_at", present["first_response_at"] & t["first_response_at"].isNull()),
+        ("bad_solved_at", present["solved_at"] & t["solved_at"].isNull()),
+        ("solved_before_created", t["solved_at"] < t["created_at"]),
+        ("bad_reopen_count", present["reopen_count"] & t["reopen_count"].isNull()),
+        (
+            "bad_csat_score",
+            present["csat_score"] & ~F.coalesce(t["csat_score"].between(1, 5), F.lit(False)),
+        ),
+        ("outside_day", business_date(t["updated_at"], time_zone) != F.col("business_date")),
+    ]
+    reasons = F.array_compact(
+        F.array(*[F.when(F.coalesce(broken, F.lit(False)), F.lit(code)) for code, broken in rules])
+    )
+    return staged.withColumn("reasons", reasons)
+
+
+def landed_rows(checked: DataFrame) -> DataFrame:
+    """tickets_raw: every record as landed, with lineage (run columns added at commit)."""
+    return checked.select(*SOURCE_COLUMNS, *LINEAGE)
+
+
+def rejected_rows(checked: DataFrame) -> DataFrame:
+    """tickets_rejected: the records with at least one reason code."""
+    return checked.where(F.size("reasons") > 0).select(
+        *SOURCE_COLUMNS, *LINEAGE, "reasons", F.col(CORRUPT_RECORD).alias("raw_record")
+    )
+
+
+def valid_rows(checked: DataFrame) -> DataFrame:
+    """The valid records, typed, with the day and record number they came from."""
+    return checked.where(F.size("reasons") == 0).select(
+        *[F.col(f"t_{c}").alias(c) for c in SOURCE_COLUMNS], "business_date", "line_number"
+    )
+
+
+def day_counts(checked: DataFrame) -> DataFrame:
+    """Per business day: rows in the extract and rows rejected."""
+    return checked.groupBy("business_date").agg(
+        F.count(F.lit(1)).alias("rows_in"),
+        F.count_if(F.size("reasons") > 0).alias("rows_rejected"),
+    )

@@ -1,0 +1,87 @@
+"""The warehouse interface: what a run needs from where the tables live.
+
+Two implementations share one set of SQL statements (`statements.py`, written
+in BigQuery's dialect): `duckdb.py` (the embedded default) and, in the cloud,
+BigQuery. A run only ever reads the state table, a keyed slice of fact_tickets,
+and (for an explicit replay) the raw history; it writes a day by one atomic
+`commit`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+STAGED_TABLES = (
+    "tickets_raw",
+    "tickets_rejected",
+    "fact_tickets",
+    "features_daily",
+    "daily_agent_load",
+    "backlog_daily",
+    "daily_ops_metrics",
+    "ingestion_state",
+)
+
+
+class AlreadyCommitted(Exception):
+    """Another run committed one of these days first; this commit changed nothing."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    business_date: dt.date
+    attempt: int
+
+
+@dataclass
+class Commit:
+    """Everything one run writes for the days first_day..last_day, as Arrow tables."""
+
+    run_id: str
+    mode: str  # backfill | daily | replay
+    first_day: dt.date
+    last_day: dt.date
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+
+    @property
+    def replaces(self) -> bool:
+        """Only an explicit replay may overwrite days that already succeeded."""
+        return self.mode == "replay"
+
+
+class Warehouse(Protocol):
+    def ensure_tables(self) -> None:
+        """Create missing tables from schemas/ (in the cloud: verify they match)."""
+
+    def state(self) -> pa.Table:
+        """All ingestion_state rows."""
+
+    def start_attempts(
+        self, days: list[dt.date], mode: str, run_id: str, batch_id: str | None
+    ) -> list[Attempt]:
+        """Record a `running` attempt for each day; returns their attempt numbers."""
+
+    def end_attempts(
+        self, attempts: list[Attempt], run_id: str, status: str, error: str | None
+    ) -> None:
+        """Close attempts that did not commit: `failed` with the error, or removed (`discard`)."""
+
+    def prior_state(self, ticket_ids: pa.Table) -> pa.Table:
+        """fact_tickets rows of open tickets and of the given tickets: a keyed read."""
+
+    def landed_before(self, day: dt.date) -> pa.Table:
+        """Accepted tickets_raw rows of the days before `day` (replay only: reads history)."""
+
+    def commit(self, commit: Commit) -> None:
+        """Write the run's tables atomically, or raise and change nothing.
+
+        Raises AlreadyCommitted when a day already succeeded (unless replaying).
+        """
+
+    def query(self, sql: str, **params) -> pa.Table:
+        """Run a read-only query written in BigQuery's dialect."""

@@ -1,0 +1,202 @@
+"""The embedded warehouse: one DuckDB file.
+
+DuckDB lets one process at a time open a file for writing, so every operation
+opens the file, does its work and closes it again (retrying while another
+process holds it); within one process a lock per file serializes threads. A
+commit is one DuckDB transaction: the run's Arrow tables are registered as
+views and the shared statements run between BEGIN and COMMIT.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import sqlglot
+
+from jobs import schemas
+from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit
+from jobs.warehouse.statements import (
+    ALREADY_COMMITTED,
+    commit_statements,
+    landed_before_query,
+    prior_state_query,
+)
+
+_LOCKS: dict[Path, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+_PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+@functools.cache
+def to_duckdb(sql: str) -> str:
+    """Transpile one statement from BigQuery's dialect."""
+    return sqlglot.transpile(sql, read="bigquery", write="duckdb")[0]
+
+
+class DuckDBWarehouse:
+    def __init__(self, path: Path, busy_timeout_s: float = 120.0):
+        self.path = Path(path)
+        self.busy_timeout_s = busy_timeout_s
+
+    # -- connection handling -------------------------------------------------
+
+    @contextlib.contextmanager
+    def _connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        with _file_lock(self.path):
+            con = self._open(read_only)
+            try:
+                con.execute("SET TimeZone = 'UTC'")
+                yield con
+            finally:
+                con.close()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        if read_only and not self.path.exists():
+            read_only = False  # nothing to read yet: create the file
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.busy_timeout_s
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.IOException as exc:
+                # Another process has the file open; wait for it, within reason.
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+    def _run(
+        self, con: duckdb.DuckDBPyConnection, sql: str, params: dict
+    ) -> duckdb.DuckDBPyConnection:
+        statement = to_duckdb(sql)
+        used = {name: params[name] for name in _PARAMETER.findall(statement)}
+        return con.execute(statement, used)
+
+    # -- the Warehouse interface ---------------------------------------------
+
+    def ensure_tables(self) -> None:
+        with self._connect() as con:
+            for table in schemas.tables().values():
+                con.execute(table.duckdb_ddl())
+
+    def state(self) -> pa.Table:
+        with self._connect(read_only=True) as con:
+            if not _has_table(con, "ingestion_state"):
+                return schemas.table("ingestion_state").arrow_schema().empty_table()
+            return con.execute(
+                "SELECT * FROM ingestion_state ORDER BY business_date, attempt"
+            ).fetch_arrow_table()
+
+    def start_attempts(
+        self, days: list[dt.date], mode: str, run_id: str, batch_id: str | None
+    ) -> list[Attempt]:
+        started = dt.datetime.now(dt.UTC)
+        with self._connect() as con:
+            con.begin()
+            previous = dict(
+                con.execute(
+                    "SELECT business_date, max(attempt) FROM ingestion_state "
+                    "WHERE business_date BETWEEN $first AND $last GROUP BY business_date",
+                    {"first": min(days), "last": max(days)},
+                ).fetchall()
+            )
+            attempts = [Attempt(day, previous.get(day, 0) + 1) for day in days]
+            con.executemany(
+                "INSERT INTO ingestion_state "
+                "(business_date, status, mode, run_id, attempt, started_at, batch_id) "
+                "VALUES (?, 'running', ?, ?, ?, ?, ?)",
+                [(a.business_date, mode, run_id, a.attempt, started, batch_id) for a in attempts],
+            )
+            con.commit()
+        return attempts
+
+    def end_attempts(
+        self, attempts: list[Attempt], run_id: str, status: str, error: str | None
+    ) -> None:
+        keys = [(a.business_date, a.attempt, run_id) for a in attempts]
+        with self._connect() as con:
+            con.begin()
+            if status == "discard":
+                con.executemany(
+                    "DELETE FROM ingestion_state "
+                    "WHERE business_date = ? AND attempt = ? AND run_id = ? AND status = 'running'",
+                    keys,
+                )
+            else:
+                finished = dt.datetime.now(dt.UTC)
+                con.executemany(
+                    "UPDATE ingestion_state SET status = ?, error = ?, finished_at = ? "
+                    "WHERE business_date = ? AND attempt = ? AND run_id = ? AND status = 'running'",
+                    [(status, error, finished, *key) for key in keys],
+                )
+            con.commit()
+
+    def prior_state(self, ticket_ids: pa.Table) -> pa.Table:
+        ids = ticket_ids.column("ticket_id").to_pylist()
+        with self._connect(read_only=True) as con:
+            return self._run(con, prior_state_query(), {"ticket_ids": ids}).fetch_arrow_table()
+
+    def landed_before(self, day: dt.date) -> pa.Table:
+        with self._connect(read_only=True) as con:
+            return self._run(con, landed_before_query(), {"day": day}).fetch_arrow_table()
+
+    def commit(self, commit: Commit) -> None:
+        missing = set(STAGED_TABLES) - set(commit.tables)
+        if missing:
+            raise ValueError(f"commit lacks staged table(s): {', '.join(sorted(missing))}")
+        params = {
+            "first_day": commit.first_day,
+            "last_day": commit.last_day,
+            "run_id": commit.run_id,
+        }
+        with self._connect() as con:
+            for name in STAGED_TABLES:
+                target = schemas.table(name).arrow_schema()
+                staged = commit.tables[name].select(target.names).cast(target)
+                con.register(_stage(name), staged)
+            con.begin()
+            try:
+                for sql in commit_statements(_stage, replaces=commit.replaces):
+                    self._run(con, sql, params)
+                con.commit()
+            except duckdb.Error as exc:
+                con.rollback()
+                if ALREADY_COMMITTED in str(exc):
+                    raise AlreadyCommitted(
+                        str(exc).split(f"{ALREADY_COMMITTED}: ", 1)[-1]
+                    ) from None
+                raise
+
+    def query(self, sql: str, **params) -> pa.Table:
+        with self._connect(read_only=True) as con:
+            return self._run(con, sql, params).fetch_arrow_table()
+
+
+def _stage(name: str) -> str:
+    return f"stage_{name}"
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(found and found[0])
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    key = path.resolve()
+    with _LOCKS_GUARD:
+        lock = _LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        yield
