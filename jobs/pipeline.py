@@ -23,7 +23,7 @@ from jobs.config import Settings
 from jobs.extract import CORRUPT_RECORD, UnreadableExtract
 from jobs.landing import Landing
 from jobs.schemas import table
-from jobs.spark import collect_tables, spark_schema, tune_for
+from jobs.spark import spark_schema, tune_for
 from jobs.transforms import timeline, validate, versions
 from jobs.transforms.metrics.backlog_daily import backlog_daily
 from jobs.transforms.metrics.daily_agent_load import daily_agent_load
@@ -67,14 +67,21 @@ class RunError(Exception):
     """A request that cannot be carried out (bad range, replay of an unprocessed day)."""
 
 
-def daily(ctx: Context, max_days: int = 1) -> Outcome:
-    """Process pending days in order, each committed on its own, at most `max_days`."""
+def daily(ctx: Context, max_days: int = 1, only: dt.date | None = None) -> Outcome:
+    """Process pending days in order, each committed on its own, at most `max_days`.
+
+    With `only`, process that day if it is the next pending one and nothing
+    otherwise: a trigger that decided on a day never runs a different one.
+    """
     outcome = Outcome(mode="daily")
     sim = ctx.settings.simulation
     for _ in range(max_days):
         nxt = state.next_day(ctx.warehouse.state(), sim.start, sim.end)
         if nxt.up_to_date:
             outcome.skipped = outcome.skipped or "up to date"
+            break
+        if only is not None and nxt.day != only:
+            outcome.skipped = f"{only} is not the next pending day (next: {nxt.day})"
             break
         if not ctx.landing.exists(nxt.day):
             outcome.waiting_for = nxt.day
@@ -222,11 +229,10 @@ def _compute(
         "daily_ops_metrics": daily_ops_metrics(features, backlog, day_versions, counts),
     }
     upserts = enriched.groupBy("business_date").agg(F.count(F.lit(1)).alias("rows_upserted"))
-    tables["_per_day"] = counts.join(upserts, "business_date", "left").fillna(0)
-    arrow = collect_tables(tables)
+    arrow = {name: frame.toArrow() for name, frame in tables.items()}
     per_day = {
         r["business_date"]: (r["rows_in"], r["rows_rejected"], r["rows_upserted"])
-        for r in arrow.pop("_per_day").to_pylist()
+        for r in counts.join(upserts, "business_date", "left").fillna(0).toArrow().to_pylist()
     }
     for frame in (checked, enriched, steps):
         frame.unpersist()  # drop the checkpointed blocks; a long-lived session runs many days

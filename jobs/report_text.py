@@ -74,15 +74,18 @@ def status(settings: Settings, warehouse: Warehouse) -> str:
 def year_summary(settings: Settings, warehouse: Warehouse) -> str:
     totals = warehouse.query(
         "SELECT COUNT(*) AS days, MIN(business_date) AS first_day, MAX(business_date) AS last_day, "
-        "CAST(SUM(tickets_created) AS INT64) AS created, CAST(SUM(tickets_solved) AS INT64) AS solved, "
-        "CAST(SUM(rows_ingested) AS INT64) AS rows_in, CAST(SUM(rows_rejected) AS INT64) AS rejected, "
+        "CAST(SUM(tickets_created) AS INT64) AS created, "
+        "CAST(SUM(tickets_solved) AS INT64) AS solved, "
+        "CAST(SUM(rows_ingested) AS INT64) AS rows_in, "
+        "CAST(SUM(rows_rejected) AS INT64) AS rejected, "
         "AVG(sla_compliance_pct) AS sla, AVG(csat_avg) AS csat FROM daily_ops_metrics"
     ).to_pylist()[0]
     if not totals["days"]:
         return "summary: nothing processed yet (run make backfill or make daily)"
     months = warehouse.query(
         "WITH m AS (SELECT FORMAT_DATE('%Y-%m', business_date) AS month, "
-        "CAST(SUM(tickets_created) AS INT64) AS created, CAST(SUM(tickets_solved) AS INT64) AS solved, "
+        "CAST(SUM(tickets_created) AS INT64) AS created, "
+        "CAST(SUM(tickets_solved) AS INT64) AS solved, "
         "AVG(sla_compliance_pct) AS sla, AVG(tat_p50_hours) AS tat_p50, "
         "MAX(business_date) AS last_day FROM daily_ops_metrics GROUP BY month) "
         "SELECT m.*, o.open_eod AS open_end FROM m "

@@ -8,7 +8,6 @@ machine. On Dataproc the session already exists and `session()` returns it.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import shutil
@@ -16,10 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.compute as pc
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import SparkSession
 from pyspark.sql import types as T
 
 from jobs.config import REPO_ROOT, Settings
@@ -165,30 +161,3 @@ def stop() -> None:
     active.stop()
     if gateway is not None:
         gateway.shutdown()
-
-
-def collect_tables(frames: dict[str, DataFrame]) -> dict[str, pa.Table]:
-    """Collect several DataFrames as Arrow tables with one Spark job.
-
-    Every query has a fixed cost (planning, code generation, stage scheduling)
-    that dwarfs the work of a one-day run, so the outputs travel together: each
-    becomes a struct column of one union, and is cut out again on the driver.
-    """
-    tagged = [
-        frame.select(F.struct(*frame.columns).cast(_all_nullable(frame.schema)).alias(name))
-        for name, frame in frames.items()
-    ]
-    union = functools.reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), tagged)
-    collected = union.toArrow()
-    result = {}
-    for name in frames:
-        column = collected.column(name)
-        present = pc.filter(column, pc.is_valid(column)).combine_chunks()
-        fields = [present.type.field(i) for i in range(present.type.num_fields)]
-        result[name] = pa.Table.from_arrays(present.flatten(), schema=pa.schema(fields))
-    return result
-
-
-def _all_nullable(schema: T.StructType) -> T.StructType:
-    # A union pads each struct column with nulls, which Arrow refuses for non-nullable fields.
-    return T.StructType([T.StructField(f.name, f.dataType, True) for f in schema.fields])

@@ -95,7 +95,7 @@ class DuckDBWarehouse:
                 return schemas.table("ingestion_state").arrow_schema().empty_table()
             return con.execute(
                 "SELECT * FROM ingestion_state ORDER BY business_date, attempt"
-            ).fetch_arrow_table()
+            ).to_arrow_table()
 
     def start_attempts(
         self, days: list[dt.date], mode: str, run_id: str, batch_id: str | None
@@ -144,11 +144,11 @@ class DuckDBWarehouse:
     def prior_state(self, ticket_ids: pa.Table) -> pa.Table:
         ids = ticket_ids.column("ticket_id").to_pylist()
         with self._connect(read_only=True) as con:
-            return self._run(con, prior_state_query(), {"ticket_ids": ids}).fetch_arrow_table()
+            return self._run(con, prior_state_query(), {"ticket_ids": ids}).to_arrow_table()
 
     def landed_before(self, day: dt.date) -> pa.Table:
         with self._connect(read_only=True) as con:
-            return self._run(con, landed_before_query(), {"day": day}).fetch_arrow_table()
+            return self._run(con, landed_before_query(), {"day": day}).to_arrow_table()
 
     def commit(self, commit: Commit) -> None:
         missing = set(STAGED_TABLES) - set(commit.tables)
@@ -179,7 +179,7 @@ class DuckDBWarehouse:
 
     def query(self, sql: str, **params) -> pa.Table:
         with self._connect(read_only=True) as con:
-            return self._run(con, sql, params).fetch_arrow_table()
+            return self._run(con, sql, params).to_arrow_table()
 
 
 def _stage(name: str) -> str:

@@ -82,7 +82,10 @@ def _close_attempts(staged: str) -> str:
 
 def prior_state_query() -> str:
     """Open tickets and the tickets of the run's extracts: the only fact rows a run reads."""
-    return "SELECT * FROM fact_tickets WHERE is_open OR ticket_id IN UNNEST(@ticket_ids)"
+    return (
+        "SELECT * FROM fact_tickets "
+        "WHERE is_open OR ticket_id IN (SELECT id FROM UNNEST(@ticket_ids) AS id)"
+    )
 
 
 def landed_before_query() -> str:

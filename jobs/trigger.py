@@ -1,0 +1,28 @@
+"""What one scheduler tick does, independent of HTTP (DESIGN §6).
+
+Read the state; if nothing is pending, say so without starting anything; if the
+next day's extract has not landed, say which day we wait for; otherwise start
+the job for exactly that day. The runner makes a repeated tick harmless.
+"""
+
+from __future__ import annotations
+
+from jobs import state
+from jobs.config import Settings
+from jobs.landing import Landing
+from jobs.runners import Runner
+from jobs.warehouse import Warehouse
+
+
+def tick(settings: Settings, warehouse: Warehouse, landing: Landing, runner: Runner) -> dict:
+    sim = settings.simulation
+    nxt = state.next_day(warehouse.state(), sim.start, sim.end)
+    if nxt.up_to_date:
+        return {"status": "up_to_date", "last_processed": _iso(nxt.last_succeeded)}
+    if not landing.exists(nxt.day):
+        return {"status": "waiting", "business_date": nxt.day.isoformat()}
+    return runner.start(nxt.day)
+
+
+def _iso(day) -> str | None:
+    return day.isoformat() if day else None
