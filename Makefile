@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 JOB := $(PY) -m jobs
 
-.PHONY: help setup data backfill daily replay simulate status run test bench lint lock clean
+.PHONY: help setup data backfill daily replay simulate status report run test bench lint lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,15 +49,18 @@ status: $(STAMP) ## Show ingestion_state: processed, pending and failed days
 run: $(STAMP) ## The whole year: data -> backfill -> simulate -> summary
 	$(JOB) run
 
-test: $(STAMP) ## Run the test suite (offline)
+test: $(STAMP) ## Run the whole test suite (offline): pipeline, then infra
 	$(PY) -m pytest $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory test-infra
 
 bench: $(STAMP) ## Measure speed side by side with a DuckDB-SQL baseline
 	$(PY) -m bench $(BENCH_ARGS)
+	@$(MAKE) --no-print-directory bench-infra
 
-lint: $(STAMP) ## Static checks
+lint: $(STAMP) ## Static checks: ruff, then checkov and actionlint on the infra
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@$(MAKE) --no-print-directory lint-infra
 
 lock: ## Re-resolve requirements.lock from pyproject.toml
 	@python=$$(bash tools/python.sh) && rm -rf .lock-venv && "$$python" -m venv .lock-venv && \

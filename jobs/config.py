@@ -7,7 +7,8 @@ deploy, not silently fall back to a default.
 
 Two environment variables override the local paths, for tools and tests:
 `TICKETS_LANDING` (the landing folder) and `TICKETS_WAREHOUSE` (the DuckDB file).
-`TICKETS_ENV` selects the environment when none is passed.
+`TICKETS_ENV` selects the environment when none is passed, and `TICKETS_ENV_DIR`
+points at another folder of environments (tests use it for small windows).
 """
 
 from __future__ import annotations
@@ -105,9 +106,10 @@ def available_environments() -> list[str]:
     return sorted(p.parent.name for p in ENV_DIR.glob("*/config.toml"))
 
 
-def load(name: str | None = None, env_dir: Path = ENV_DIR) -> Settings:
+def load(name: str | None = None, env_dir: Path | None = None) -> Settings:
     """Load and validate `env/<name>/config.toml` (default: $TICKETS_ENV or `local`)."""
     name = name or os.environ.get("TICKETS_ENV") or "local"
+    env_dir = Path(env_dir or os.environ.get("TICKETS_ENV_DIR") or ENV_DIR)
     path = env_dir / name / "config.toml"
     if not path.is_file():
         known = ", ".join(sorted(p.parent.name for p in env_dir.glob("*/config.toml")))

@@ -18,7 +18,7 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs import extract, state
+from jobs import extract, faults, state
 from jobs.config import Settings
 from jobs.extract import CORRUPT_RECORD, UnreadableExtract
 from jobs.landing import Landing
@@ -169,6 +169,7 @@ def _commit_days(
     attempts = ctx.warehouse.start_attempts(days, mode, run_id, ctx.batch_id)
     try:
         commit, figures = _compute(ctx, files, mode, run_id, attempts)
+        faults.point("before_commit")
         ctx.warehouse.commit(commit)
     except AlreadyCommitted as exc:
         ctx.warehouse.end_attempts(attempts, run_id, "discard", None)

@@ -20,7 +20,11 @@ class LocalRunner:
         with _RUN_LOCK:
             outcome = pipeline.daily(_context(self.settings), max_days=1, only=day)
         result = {
-            "status": "processed" if outcome.committed else "failed" if outcome.failed else "skipped",
+            "status": "processed"
+            if outcome.committed
+            else "failed"
+            if outcome.failed
+            else "skipped",
             "business_date": day.isoformat(),
             "run_id": outcome.run_id,
             "message": report_text.outcome_line(outcome),

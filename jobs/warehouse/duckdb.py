@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 import sqlglot
 
-from jobs import schemas
+from jobs import faults, schemas
 from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit
 from jobs.warehouse.statements import (
     ALREADY_COMMITTED,
@@ -166,8 +166,9 @@ class DuckDBWarehouse:
                 con.register(_stage(name), staged)
             con.begin()
             try:
-                for sql in commit_statements(_stage, replaces=commit.replaces):
+                for number, sql in enumerate(commit_statements(_stage, replaces=commit.replaces)):
                     self._run(con, sql, params)
+                    faults.point(f"commit:{number}")
                 con.commit()
             except duckdb.Error as exc:
                 con.rollback()

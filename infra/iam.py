@@ -1,0 +1,178 @@
+"""Who may do what: every role grant of the environment stack, in one table.
+
+Separate identities for the function, the batch runner, the scheduler and the
+function's builds; each gets the least roles it needs, granted on the
+narrowest resource that works (a table, a dataset, a bucket, a service
+account, the function's service). Project-level grants are kept to roles that
+exist only at project level (running BigQuery jobs, Dataproc workers, writing
+build logs) plus one custom role that can only submit and read batches.
+No primitive roles, no public members. tests/infra asserts this exact table
+against the synthesized stack, so a new grant is a visible test change.
+
+Note: roles/dataproc.worker (required by Dataproc Serverless) itself carries
+project-wide object permissions on Cloud Storage; the bucket grants below state
+the intent and keep working if that role is ever narrowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktn_provider_google.artifact_registry_repository_iam_member import (
+    ArtifactRegistryRepositoryIamMember,
+)
+from cdktn_provider_google.bigquery_dataset_iam_member import BigqueryDatasetIamMember
+from cdktn_provider_google.bigquery_table_iam_member import BigqueryTableIamMember
+from cdktn_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
+from cdktn_provider_google.project_iam_custom_role import ProjectIamCustomRole
+from cdktn_provider_google.project_iam_member import ProjectIamMember, ProjectIamMemberCondition
+from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
+from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
+from constructs import Construct
+
+from infra.naming import EnvNames
+
+BATCH_SUBMITTER_PERMISSIONS = (
+    "dataproc.batches.create",
+    "dataproc.batches.get",
+    "dataproc.batches.list",
+    "dataproc.operations.get",
+)
+
+
+@dataclass(frozen=True)
+class Grant:
+    who: str  # runner | function | scheduler | builder | plan (see naming.ACCOUNTS)
+    scope: str  # project | bucket:<key> | dataset:<main|staging> | table:<name>
+    #             | account:<who> | run:function | repository:functions
+    role: str  # a predefined role, or custom:batch_submitter
+    why: str
+    condition: str | None = None  # an IAM condition expression narrowing a project grant
+
+
+# Cloud Functions stages the source of each build in its own `gcf-v2-sources-<number>-<region>`
+# bucket, which Terraform does not manage: the builder may read those buckets and no others.
+GCF_SOURCES = 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")'
+
+
+G = Grant
+# fmt: off
+GRANTS: tuple[Grant, ...] = (
+    # the Dataproc Serverless batches
+    G("runner", "project", "roles/dataproc.worker", "run Dataproc Serverless workloads"),
+    G("runner", "project", "roles/bigquery.jobUser", "load and query jobs (project-scoped)"),
+    G("runner", "project", "roles/bigquery.readSessionUser", "Storage Read API of the connector"),
+    G("runner", "dataset:main", "roles/bigquery.dataEditor", "read and commit the tables"),
+    G("runner", "dataset:staging", "roles/bigquery.dataEditor", "per-run staging tables"),
+    G("runner", "bucket:landing", "roles/storage.objectViewer", "read the day's extract"),
+    G("runner", "bucket:staging", "roles/storage.objectAdmin", "write and clean Spark staging"),
+    G("runner", "bucket:artifacts", "roles/storage.objectViewer", "read the jobs archive"),
+    # the trigger function
+    G("function", "project", "roles/bigquery.jobUser", "query ingestion_state"),
+    G("function", "project", "custom:batch_submitter", "submit and read batches, nothing else"),
+    G("function", "table:ingestion_state", "roles/bigquery.dataViewer", "processed days"),
+    G("function", "bucket:landing", "roles/storage.objectViewer", "has the next extract landed?"),
+    G("function", "account:runner", "roles/iam.serviceAccountUser", "start batches as the runner"),
+    # Cloud Scheduler
+    G("scheduler", "run:function", "roles/run.invoker", "invoke the function, nothing else"),
+    # the function's builds
+    G("builder", "project", "roles/logging.logWriter", "write build logs"),
+    G("builder", "repository:functions", "roles/artifactregistry.writer", "push the image"),
+    G("builder", "bucket:artifacts", "roles/storage.objectViewer", "read the function source"),
+    G("builder", "project", "roles/storage.objectViewer", "read the staged source", GCF_SOURCES),
+    # CI plans (the account is created by the bootstrap stack)
+    G("plan", "bucket:artifacts", "roles/storage.objectViewer", "refresh the code objects"),
+)
+# fmt: on
+
+
+def _slug(text: str) -> str:
+    return (
+        text.replace("roles/", "")
+        .replace("custom:", "")
+        .replace(".", "-")
+        .replace(":", "-")
+        .replace("_", "-")
+    )
+
+
+class AccessGrants(Construct):
+    """One IAM member resource per `Grant`, resolved against the stack's resources."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        names: EnvNames,
+        accounts: dict,  # who -> ServiceAccount (plan: None, it is in the bootstrap stack)
+        buckets: dict,
+        datasets: dict,
+        tables: dict,
+        run_service,  # Cloudfunctions2Function
+        repository,  # ArtifactRegistryRepository
+        grants: tuple[Grant, ...] = GRANTS,
+    ):
+        super().__init__(scope, id_)
+        self.custom_role = ProjectIamCustomRole(
+            self,
+            "batch-submitter",
+            project=names.project,
+            role_id=names.batch_submitter_role,
+            title=f"Tickets {names.env}: Dataproc batch submitter",
+            description="Create and read Dataproc Serverless batches (the trigger function).",
+            permissions=list(BATCH_SUBMITTER_PERMISSIONS),
+        )
+        custom_roles = {
+            "custom:batch_submitter": f"projects/{names.project}/roles/{names.batch_submitter_role}"
+        }
+        self.by_account: dict[str, list] = {}
+        for grant in grants:
+            account = accounts.get(grant.who)
+            member = names.member(grant.who)
+            role = custom_roles.get(grant.role, grant.role)
+            depends = [
+                a for a in (account, self.custom_role if grant.role in custom_roles else None) if a
+            ]
+            kind, _, target = grant.scope.partition(":")
+            rid = f"{grant.who}-{_slug(grant.scope)}-{_slug(grant.role)}"
+            common = {"role": role, "member": member, "depends_on": depends or None}
+            if grant.condition:
+                rid += "-gcf-sources"
+                common["condition"] = ProjectIamMemberCondition(
+                    title="gcf-v2-sources buckets only",
+                    description=grant.why,
+                    expression=grant.condition,
+                )
+            if kind == "project":
+                resource = ProjectIamMember(self, rid, project=names.project, **common)
+            elif kind == "bucket":
+                resource = StorageBucketIamMember(self, rid, bucket=buckets[target].name, **common)
+            elif kind == "dataset":
+                resource = BigqueryDatasetIamMember(
+                    self, rid, dataset_id=datasets[target].dataset_id, **common
+                )
+            elif kind == "table":
+                table = tables[target]
+                resource = BigqueryTableIamMember(
+                    self, rid, dataset_id=table.dataset_id, table_id=table.table_id, **common
+                )
+            elif kind == "account":
+                resource = ServiceAccountIamMember(
+                    self, rid, service_account_id=accounts[target].name, **common
+                )
+            elif kind == "run":
+                resource = CloudRunV2ServiceIamMember(
+                    self, rid, location=names.region, name=run_service.name, **common
+                )
+            elif kind == "repository":
+                resource = ArtifactRegistryRepositoryIamMember(
+                    self,
+                    rid,
+                    location=repository.location,
+                    repository=repository.repository_id,
+                    **common,
+                )
+            else:  # pragma: no cover - a typo in GRANTS
+                raise ValueError(f"unknown grant scope {grant.scope!r}")
+            self.by_account.setdefault(grant.who, []).append(resource)

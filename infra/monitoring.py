@@ -1,0 +1,114 @@
+"""Alerting: an email channel from the config and two log-based alert policies.
+
+- A Dataproc Serverless batch of this region logs an error (a failed batch's
+  driver logs the exception; the job marks the day failed in ingestion_state).
+- The trigger function logs an error, or Cloud Scheduler fails to deliver a
+  tick (5xx, timeout, or the function refused the OIDC token).
+
+Log-based policies fire at most once per rate-limit period and close by
+themselves after a day without new matches.
+"""
+
+from __future__ import annotations
+
+from cdktn_provider_google.monitoring_alert_policy import (
+    MonitoringAlertPolicy,
+    MonitoringAlertPolicyAlertStrategy,
+    MonitoringAlertPolicyAlertStrategyNotificationRateLimit,
+    MonitoringAlertPolicyConditions,
+    MonitoringAlertPolicyConditionsConditionMatchedLog,
+    MonitoringAlertPolicyDocumentation,
+)
+from cdktn_provider_google.monitoring_notification_channel import MonitoringNotificationChannel
+from constructs import Construct
+
+from infra.naming import EnvNames
+
+RATE_LIMIT = "3600s"
+AUTO_CLOSE = "86400s"
+
+
+def batch_failure_filter(names: EnvNames) -> str:
+    return (
+        'resource.type="cloud_dataproc_batch"'
+        f' AND resource.labels.location="{names.region}"'
+        " AND severity>=ERROR"
+    )
+
+
+def trigger_failure_filter(names: EnvNames) -> str:
+    function = names.function_name
+    job = names.scheduler_job
+    return (
+        f'(resource.type="cloud_run_revision" AND resource.labels.service_name="{function}"'
+        " AND severity>=ERROR)"
+        f' OR (resource.type="cloud_scheduler_job" AND resource.labels.job_id="{job}"'
+        " AND severity>=ERROR)"
+    )
+
+
+RUNBOOK = """\
+Ticket pipeline ({env}): {what}.
+
+The day is recorded as failed in `{dataset}.ingestion_state` and will be retried by the
+next tick; later days wait for it. Look at the logs linked above, then `make status ENV={env}`.
+"""
+
+
+class Monitoring(Construct):
+    def __init__(self, scope: Construct, id_: str, *, names: EnvNames, depends_on=None):
+        super().__init__(scope, id_)
+        gcp = names.gcp
+        self.channel = MonitoringNotificationChannel(
+            self,
+            "email",
+            display_name=f"Tickets {names.env}: on-call email",
+            type="email",
+            labels={"email_address": gcp.alert_email},
+            depends_on=depends_on,
+        )
+        self.batch_failed = self._log_alert(
+            "batch-failed",
+            names,
+            title=f"Tickets {names.env}: Dataproc batch failed",
+            log_filter=batch_failure_filter(names),
+            what="a Dataproc Serverless batch logged an error",
+            depends_on=depends_on,
+        )
+        self.trigger_failed = self._log_alert(
+            "trigger-failed",
+            names,
+            title=f"Tickets {names.env}: trigger function failed",
+            log_filter=trigger_failure_filter(names),
+            what="the trigger function or its Cloud Scheduler job reported an error",
+            depends_on=depends_on,
+        )
+
+    def _log_alert(self, id_, names, *, title, log_filter, what, depends_on):
+        return MonitoringAlertPolicy(
+            self,
+            id_,
+            display_name=title,
+            combiner="OR",
+            severity="ERROR",
+            conditions=[
+                MonitoringAlertPolicyConditions(
+                    display_name=title,
+                    condition_matched_log=MonitoringAlertPolicyConditionsConditionMatchedLog(
+                        filter=log_filter
+                    ),
+                )
+            ],
+            notification_channels=[self.channel.id],
+            alert_strategy=MonitoringAlertPolicyAlertStrategy(
+                notification_rate_limit=MonitoringAlertPolicyAlertStrategyNotificationRateLimit(
+                    period=RATE_LIMIT
+                ),
+                auto_close=AUTO_CLOSE,
+            ),
+            documentation=MonitoringAlertPolicyDocumentation(
+                content=RUNBOOK.format(env=names.env, what=what, dataset=names.gcp.dataset),
+                mime_type="text/markdown",
+            ),
+            depends_on=depends_on,
+        )

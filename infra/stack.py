@@ -1,0 +1,107 @@
+"""One environment's stack: composes the constructs from its config alone.
+
+Stacks differ only by configuration: everything below reads `names` (derived
+from env/<name>/config.toml) and the packaged code's manifest.
+"""
+
+from __future__ import annotations
+
+from cdktn import GcsBackend, TerraformOutput
+from constructs import Construct
+
+from infra.apis import STACK_APIS, Apis
+from infra.artifacts import CodeArtifacts
+from infra.base import Stack, google_provider
+from infra.compute import BatchCompute
+from infra.iam import AccessGrants
+from infra.monitoring import Monitoring
+from infra.naming import EnvNames
+from infra.orchestration import Orchestration
+from infra.storage import Storage
+from infra.warehouse import Warehouse
+from tools.package import Manifest
+
+
+class EnvStack(Stack):
+    def __init__(self, scope: Construct, names: EnvNames, manifest: Manifest):
+        super().__init__(scope, names.stack)
+        gcp = names.gcp
+        google_provider(self, names)
+        GcsBackend(self, bucket=gcp.state_bucket, prefix=names.state_prefix)
+
+        apis = Apis(self, "apis", names=names, apis=STACK_APIS)
+        self.storage = Storage(self, "storage", names=names)
+        self.warehouse = Warehouse(self, "warehouse", names=names, depends_on=apis.on("bigquery"))
+        self.compute = BatchCompute(self, "compute", names=names, depends_on=apis.on("compute"))
+        self.artifacts = CodeArtifacts(
+            self,
+            "code",
+            manifest=manifest,
+            bucket=self.storage.artifacts,
+            bucket_name=gcp.artifacts_bucket,
+        )
+        function_apis = apis.on(
+            "cloudfunctions", "run", "cloudbuild", "artifactregistry", "cloudscheduler"
+        )
+        self.orchestration = Orchestration(
+            self,
+            "orchestration",
+            names=names,
+            artifacts=self.artifacts,
+            depends_on=function_apis,
+        )
+        orch = self.orchestration
+        self.iam = AccessGrants(
+            self,
+            "iam",
+            names=names,
+            accounts={
+                "runner": self.compute.runner,
+                "function": orch.function_account,
+                "scheduler": orch.scheduler_account,
+                "builder": orch.builder_account,
+                "plan": None,
+            },
+            buckets=self.storage.buckets,
+            datasets={"main": self.warehouse.dataset, "staging": self.warehouse.staging_dataset},
+            tables=self.warehouse.tables,
+            run_service=orch.function,
+            repository=orch.repository,
+        )
+        # The function's first build needs its builder's grants in place. (Added to the
+        # function's depends_on after construction, so named as `type.logical_id`.)
+        orch.function.add_override(
+            "depends_on", [_address(r) for r in self.iam.by_account["builder"]]
+        )
+        self.monitoring = Monitoring(
+            self, "monitoring", names=names, depends_on=apis.on("monitoring", "logging")
+        )
+        self._outputs(names)
+
+    def _outputs(self, names: EnvNames) -> None:
+        gcp = names.gcp
+        orch = self.orchestration
+        values = {
+            "landing_bucket": self.storage.landing.name,
+            "artifacts_bucket": self.storage.artifacts.name,
+            "staging_bucket": self.storage.staging.name,
+            "dataset": self.warehouse.dataset.dataset_id,
+            "staging_dataset": self.warehouse.staging_dataset.dataset_id,
+            "function_name": orch.function.name,
+            "function_url": orch.url,
+            "scheduler_job": orch.job.name,
+            "function_service_account": orch.function_account.email,
+            "runner_service_account": self.compute.runner.email,
+            "scheduler_service_account": orch.scheduler_account.email,
+            "builder_service_account": orch.builder_account.email,
+            "subnetwork": self.compute.subnetwork.id,
+            "job_archive_uri": self.artifacts.jobs_uri,
+            "job_entrypoint_uri": self.artifacts.entrypoint_uri,
+            "dataproc_runtime": gcp.dataproc_runtime,
+        }
+        for key, value in values.items():
+            TerraformOutput(self, key, value=value, static_id=True)
+
+
+def _address(resource) -> str:
+    return f"{resource.terraform_resource_type}.{resource.friendly_unique_id}"

@@ -1,0 +1,89 @@
+"""Fixtures shared by the whole suite: one Spark session, and a small generated world.
+
+`small_world` is a tiny environment folder (two weeks of January at a small
+scale, a high defect rate so every kind of bad row occurs) written to a temp
+folder and selected through TICKETS_ENV_DIR, so subprocesses (the function
+server, crash tests) load exactly the same settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from jobs import config
+from jobs.config import LocalSettings, Settings
+
+WORLD_START = dt.date(2025, 1, 1)
+WORLD_END = dt.date(2025, 1, 14)
+BACKFILL_TO = dt.date(2025, 1, 7)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from jobs import spark as jobs_spark
+
+    session = jobs_spark.session(config.load("local"))
+    yield session
+
+
+@dataclasses.dataclass(frozen=True)
+class World:
+    env_dir: Path
+    landing: Path
+    settings: Settings  # with a warehouse path that tests replace
+
+    def with_warehouse(self, path: Path, landing: Path | None = None) -> Settings:
+        local = LocalSettings(landing=landing or self.landing, warehouse=path)
+        return dataclasses.replace(self.settings, local=local)
+
+    def subprocess_env(self, warehouse: Path, **extra: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "PYTHONPATH": str(config.REPO_ROOT),
+            "TICKETS_ENV_DIR": str(self.env_dir),
+            "TICKETS_ENV": "e2e",
+            "TICKETS_LANDING": str(self.landing),
+            "TICKETS_WAREHOUSE": str(warehouse),
+            **extra,
+        }
+
+
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory) -> World:
+    from jobs.generator import generate
+
+    root = tmp_path_factory.mktemp("world")
+    env_dir = root / "env"
+    (env_dir / "e2e").mkdir(parents=True)
+    text = (config.ENV_DIR / "local" / "config.toml").read_text(encoding="utf-8")
+    replacements = {
+        'name = "local"': 'name = "e2e"',
+        'start = "2025-01-01"': f'start = "{WORLD_START}"',
+        'end = "2025-12-31"': f'end = "{WORLD_END}"',
+        'backfill_to = "2025-10-31"': f'backfill_to = "{BACKFILL_TO}"',
+        "scale = 1.0": "scale = 0.05",
+        "defect_rate = 0.005": "defect_rate = 0.04",
+    }
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    (env_dir / "e2e" / "config.toml").write_text(text, encoding="utf-8")
+    settings = config.load("e2e", env_dir=env_dir)
+    landing = root / "landing"
+    generate(settings, landing, start=WORLD_START, end=WORLD_END)
+    world = World(env_dir=env_dir, landing=landing, settings=settings)
+    return dataclasses.replace(world, settings=world.with_warehouse(root / "unused.duckdb"))
+
+
+@pytest.fixture
+def landing_copy(small_world: World, tmp_path: Path) -> Path:
+    """A private copy of the landing folder, for tests that damage files."""
+    target = tmp_path / "landing"
+    shutil.copytree(small_world.landing, target)
+    return target

@@ -1,0 +1,323 @@
+"""End to end on a small generated world: the invariants of DESIGN §4 and §5.
+
+Three warehouses are built from the same two weeks of extracts: one day per
+run, a backfill followed by daily runs, and one backfill of the whole range.
+They must hold the same tables, and those tables must agree with an
+independent recomputation in plain SQL (tests/oracle).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from jobs import pipeline, resources
+from tests.conftest import BACKFILL_TO, WORLD_END, WORLD_START, World
+from tests.e2e.tables import DATA_TABLES, rows, snapshot
+
+pytestmark = [pytest.mark.spark, pytest.mark.e2e]
+DAYS = (WORLD_END - WORLD_START).days + 1
+
+
+def _context(settings, spark) -> pipeline.Context:
+    warehouse = resources.warehouse_for(settings)
+    warehouse.ensure_tables()
+    return pipeline.Context(
+        settings=settings, landing=resources.landing_for(settings), warehouse=warehouse, spark=spark
+    )
+
+
+@pytest.fixture(scope="module")
+def built(small_world: World, spark, tmp_path_factory) -> dict[str, Path]:
+    """The same range loaded three ways."""
+    folder = tmp_path_factory.mktemp("warehouses")
+    paths = {name: folder / f"{name}.duckdb" for name in ("daily", "mixed", "backfill")}
+
+    daily = _context(small_world.with_warehouse(paths["daily"]), spark)
+    outcome = pipeline.daily(daily, max_days=DAYS + 5)
+    assert outcome.ok and len(outcome.committed) == DAYS and outcome.skipped == "up to date"
+
+    mixed = _context(small_world.with_warehouse(paths["mixed"]), spark)
+    assert pipeline.backfill(mixed, WORLD_START, BACKFILL_TO).ok
+    paths["after_backfill"] = folder / "after_backfill.duckdb"
+    shutil.copy(paths["mixed"], paths["after_backfill"])
+    assert pipeline.daily(mixed, max_days=DAYS).ok
+
+    whole = _context(small_world.with_warehouse(paths["backfill"]), spark)
+    assert pipeline.backfill(whole, WORLD_START, WORLD_END).committed[-1] == WORLD_END
+    return paths
+
+
+def test_backfill_gives_exactly_the_tables_of_daily_runs(built):
+    one_by_one = snapshot(built["daily"])
+    assert snapshot(built["mixed"]) == one_by_one
+    assert snapshot(built["backfill"]) == one_by_one
+
+
+def test_every_day_succeeded_once(built):
+    for name in ("daily", "mixed", "backfill"):
+        state = rows(
+            built[name], "SELECT business_date, status, attempt FROM ingestion_state ORDER BY 1"
+        )
+        assert [r[0] for r in state] == [WORLD_START + dt.timedelta(days=i) for i in range(DAYS)]
+        assert {(r[1], r[2]) for r in state} == {("succeeded", 1)}
+
+
+def test_one_fact_row_per_ticket(built):
+    ((tickets, distinct),) = rows(
+        built["daily"], "SELECT COUNT(*), COUNT(DISTINCT ticket_id) FROM fact_tickets"
+    )
+    assert tickets == distinct > 0
+
+
+def test_rows_in_is_accepted_plus_rejected(built):
+    per_day = rows(
+        built["daily"],
+        """
+        SELECT s.business_date, s.rows_in, s.rows_rejected,
+               (SELECT COUNT(*) FROM tickets_raw r WHERE r.business_date = s.business_date),
+               (SELECT COUNT(*) FROM tickets_rejected q WHERE q.business_date = s.business_date),
+               o.rows_ingested, o.rows_rejected
+        FROM ingestion_state s JOIN daily_ops_metrics o USING (business_date) ORDER BY 1
+        """,
+    )
+    for day, rows_in, rejected, raw, quarantined, ingested, ops_rejected in per_day:
+        assert rows_in == raw == ingested, day
+        assert rejected == quarantined == ops_rejected, day
+    assert sum(r[2] for r in per_day) > 0, "the world has defective rows"
+
+
+def test_backlog_identity_and_reconciliation_with_facts(built):
+    backlog = rows(
+        built["daily"],
+        "SELECT business_date, open_eod, entered_backlog, left_backlog, "
+        "open_urgent + open_high + open_normal + open_low, "
+        "age_0_1d + age_1_3d + age_3_7d + age_7_14d + age_14_30d + age_30d_plus "
+        "FROM backlog_daily ORDER BY 1",
+    )
+    previous = 0
+    for day, open_eod, entered, left, by_priority, by_age in backlog:
+        assert open_eod == previous + entered - left, day
+        assert open_eod == by_priority == by_age, day
+        previous = open_eod
+    ((open_now,),) = rows(built["daily"], "SELECT COUNT(*) FROM fact_tickets WHERE is_open")
+    assert open_now == backlog[-1][1]
+    ((agents_open,),) = rows(
+        built["daily"],
+        "SELECT SUM(open_assigned_eod) FROM daily_agent_load "
+        f"WHERE business_date = DATE '{WORLD_END}'",
+    )
+    ((assigned_open,),) = rows(
+        built["daily"], "SELECT COUNT(*) FROM fact_tickets WHERE is_open AND agent_id IS NOT NULL"
+    )
+    assert agents_open == assigned_open
+
+
+def test_daily_reads_only_the_day_and_the_open_backlog(built):
+    per_day = rows(
+        built["daily"],
+        "SELECT s.business_date, s.rows_in, s.rows_read, s.rows_upserted, "
+        "COALESCE(LAG(b.open_eod) OVER (ORDER BY s.business_date), 0) "
+        "FROM ingestion_state s JOIN backlog_daily b USING (business_date) ORDER BY 1",
+    )
+    for day, rows_in, rows_read, upserted, open_before in per_day:
+        # The extract, plus fact rows of open tickets and of the tickets the extract touches.
+        assert rows_in <= rows_read <= rows_in + open_before + upserted, day
+
+
+def test_kpis_match_an_independent_recomputation_from_the_csvs(built, small_world: World):
+    from tests.oracle import recompute
+
+    expected = recompute(small_world.landing, WORLD_START, WORLD_END, small_world.settings)
+    for name, key in {
+        "features_daily": ["business_date"],
+        "backlog_daily": ["business_date"],
+        "daily_ops_metrics": ["business_date"],
+        "daily_agent_load": ["business_date", "agent_id"],
+    }.items():
+        frame = expected[name]
+        columns = list(frame.columns)
+        got = rows(
+            built["daily"], f"SELECT {', '.join(columns)} FROM {name} ORDER BY {', '.join(key)}"
+        )
+        want = [tuple(r) for r in frame.sort_values(key).itertuples(index=False)]
+        assert len(got) == len(want), name
+        for g, w in zip(got, want, strict=True):
+            for column, a, b in zip(columns, g, w, strict=True):
+                assert _same(a, b), f"{name}.{column} on {g[0]}: pipeline {a!r}, oracle {b!r}"
+
+
+def _same(a, b) -> bool:
+    if _missing(a) or _missing(b):
+        return _missing(a) and _missing(b)
+    if isinstance(a, float) or isinstance(b, float):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(b, dt.datetime) and not isinstance(a, dt.datetime):
+        b = b.date()
+    return a == b or str(a) == str(b)
+
+
+def _missing(value) -> bool:
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or str(value) in {"NaT", "<NA>"}
+    )
+
+
+def test_defective_rows_are_quarantined_with_reasons(built, small_world: World):
+    manifest = json.loads((small_world.landing / "tickets" / "_manifest.json").read_text())
+    files = manifest["files"]
+    defective = (
+        sum(f["defective_rows"] for f in files.values())
+        if isinstance(files, dict)
+        else sum(f["defective_rows"] for f in files)
+    )
+    ((rejected,),) = rows(built["daily"], "SELECT COUNT(*) FROM tickets_rejected")
+    assert rejected == defective > 0
+    reasons = {
+        r[0] for r in rows(built["daily"], "SELECT DISTINCT UNNEST(reasons) FROM tickets_rejected")
+    }
+    assert {"malformed_row", "outside_day", "unknown_status", "missing_ticket_id"} <= reasons
+    ((without_reason,),) = rows(
+        built["daily"], "SELECT COUNT(*) FROM tickets_rejected WHERE len(reasons) = 0"
+    )
+    assert without_reason == 0
+
+
+def test_rerun_when_up_to_date_changes_nothing(built, small_world: World, spark, tmp_path):
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(built["daily"], path)
+    everything = [*DATA_TABLES, "ingestion_state"]
+    before = snapshot(path, everything)
+    ctx = _context(small_world.with_warehouse(path), spark)
+    assert pipeline.daily(ctx, max_days=3).skipped == "up to date"
+    assert pipeline.backfill(ctx, WORLD_START, WORLD_END).skipped
+    assert snapshot(path, everything) == before
+
+
+def test_replay_replaces_exactly_that_day(built, small_world: World, spark, tmp_path):
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(built["daily"], path)
+    before = snapshot(path)
+    day = dt.date(2025, 1, 10)
+    outcome = pipeline.replay(_context(small_world.with_warehouse(path), spark), day)
+    assert outcome.committed == [day]
+    assert snapshot(path) == before  # same input, same rows, nothing doubled
+    state = rows(
+        path,
+        f"SELECT mode, attempt, status FROM ingestion_state WHERE business_date = DATE '{day}'",
+    )
+    assert sorted(state) == [("daily", 1, "succeeded"), ("replay", 2, "succeeded")]
+
+
+def test_replay_refuses_a_day_not_yet_processed(small_world: World, spark, tmp_path):
+    ctx = _context(small_world.with_warehouse(tmp_path / "empty.duckdb"), spark)
+    with pytest.raises(pipeline.RunError, match="has not been processed"):
+        pipeline.replay(ctx, WORLD_START)
+
+
+def test_missing_extract_is_waited_for_not_skipped(
+    small_world: World, landing_copy, spark, tmp_path
+):
+    missing = dt.date(2025, 1, 5)
+    shutil.rmtree(landing_copy / "tickets" / f"dt={missing}")
+    settings = small_world.with_warehouse(tmp_path / "w.duckdb", landing=landing_copy)
+    outcome = pipeline.daily(_context(settings, spark), max_days=DAYS)
+    assert outcome.committed[-1] == missing - dt.timedelta(days=1)
+    assert outcome.waiting_for == missing and outcome.ok
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            lambda p: p.write_bytes(
+                p.read_bytes().replace("é".encode(), b"\xe9", 1) + b"caf\xe9\n"
+            ),
+            "not valid UTF-8",
+        ),
+        (
+            lambda p: p.write_text(p.read_text().replace("priority,", "", 1)),
+            "header lacks column(s) priority",
+        ),
+        (lambda p: p.write_bytes(b""), "file is empty"),
+    ],
+    ids=["latin-1 bytes", "header missing a column", "zero bytes"],
+)
+def test_unreadable_file_fails_its_day_and_changes_nothing(
+    small_world: World, landing_copy, spark, tmp_path, damage, message
+):
+    bad_day = dt.date(2025, 1, 3)
+    bad_file = landing_copy / "tickets" / f"dt={bad_day}" / f"tickets_{bad_day}.csv"
+    damage(bad_file)
+    path = tmp_path / "w.duckdb"
+    ctx = _context(small_world.with_warehouse(path, landing=landing_copy), spark)
+
+    outcome = pipeline.backfill(ctx, WORLD_START, BACKFILL_TO)
+    assert outcome.committed == [WORLD_START, WORLD_START + dt.timedelta(days=1)]
+    failed_day, error = outcome.failed
+    assert failed_day == bad_day and str(bad_file) in error and message in error
+    before = snapshot(path)
+    # The failed day blocks the days after it, and says why each time.
+    again = pipeline.daily(ctx, max_days=3)
+    assert again.failed[0] == bad_day and not again.committed
+    assert snapshot(path) == before
+    state = rows(
+        path, f"SELECT status, error FROM ingestion_state WHERE business_date = DATE '{bad_day}'"
+    )
+    assert [s for s, _ in state] == ["failed", "failed"] and message in state[0][1]
+
+
+def test_two_concurrent_runs_for_one_day_commit_once(built, small_world: World, spark, tmp_path):
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(built["after_backfill"], path)
+    day = BACKFILL_TO + dt.timedelta(days=1)
+    contexts = [_context(small_world.with_warehouse(path), spark) for _ in range(2)]
+    outcomes = []
+    threads = [
+        threading.Thread(target=lambda c=c: outcomes.append(pipeline.daily(c))) for c in contexts
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(len(o.committed) for o in outcomes) == [0, 1]
+    assert all(o.ok for o in outcomes)
+    state = rows(path, f"SELECT status FROM ingestion_state WHERE business_date = DATE '{day}'")
+    assert state == [("succeeded",)]
+    count = f"SELECT COUNT(*) FROM tickets_raw WHERE business_date = DATE '{day}'"
+    assert rows(path, count) == rows(built["daily"], count)
+
+
+@pytest.mark.parametrize("kill_at", ["before_commit", "commit:7"])
+def test_a_run_killed_mid_commit_leaves_the_previous_state(
+    built, small_world: World, spark, tmp_path, kill_at
+):
+    path = tmp_path / "w.duckdb"
+    shutil.copy(built["after_backfill"], path)
+    before = snapshot(path)
+    killed = subprocess.run(
+        [sys.executable, "-m", "jobs", "daily"],
+        env=small_world.subprocess_env(path, TICKETS_KILL_AT=kill_at),
+        capture_output=True,
+        timeout=300,
+    )
+    assert killed.returncode == -9, killed.stderr.decode()[-2000:]
+    assert snapshot(path) == before
+    day = BACKFILL_TO + dt.timedelta(days=1)
+    state = rows(path, f"SELECT status FROM ingestion_state WHERE business_date = DATE '{day}'")
+    assert state == [("running",)]  # the abandoned attempt is visible, and nothing else
+
+    # The next run completes the day as if nothing had happened.
+    assert pipeline.daily(_context(small_world.with_warehouse(path), spark)).committed == [day]
+    kpis = f"SELECT * FROM daily_ops_metrics WHERE business_date = DATE '{day}'"
+    assert rows(path, kpis) == rows(built["daily"], kpis)

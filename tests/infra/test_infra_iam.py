@@ -1,0 +1,170 @@
+"""The exact IAM bindings of every service account: a new grant is a visible change here."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.infra
+
+IAM_TYPES = {
+    "google_project_iam_member": lambda s, c: "project",
+    "google_storage_bucket_iam_member": lambda s, c: f"bucket:{s.resolve(c['bucket'])}",
+    "google_bigquery_dataset_iam_member": lambda s, c: f"dataset:{s.resolve(c['dataset_id'])}",
+    "google_bigquery_table_iam_member": lambda s, c: (
+        f"table:{s.resolve(c['dataset_id'])}.{s.resolve(c['table_id'])}"
+    ),
+    "google_service_account_iam_member": lambda s, c: (
+        f"account:{s.resolve(c['service_account_id']).rsplit('/', 1)[-1]}"
+    ),
+    "google_cloud_run_v2_service_iam_member": lambda s, c: f"run:{s.resolve(c['name'])}",
+    "google_artifact_registry_repository_iam_member": lambda s, c: (
+        f"repository:{s.resolve(c['repository'])}"
+    ),
+}
+
+
+def bindings(stack) -> dict[str, set[tuple[str, str]]]:
+    """member -> {(scope, role)} over every IAM member resource of the stack."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for rtype in stack.data["resource"]:
+        if rtype.endswith(("_iam_binding", "_iam_policy")):
+            pytest.fail(f"{stack.name}: authoritative IAM resource {rtype} (use *_iam_member)")
+        if rtype.endswith("_iam_member"):
+            assert rtype in IAM_TYPES, f"{stack.name}: unexpected IAM resource type {rtype}"
+            for conf in stack.resources(rtype).values():
+                scope = IAM_TYPES[rtype](stack, conf)
+                role = conf["role"]
+                if "condition" in conf:
+                    role += f" if {conf['condition']['expression']}"
+                found.setdefault(stack.resolve(conf["member"]), set()).add((scope, role))
+    return found
+
+
+def expected(env: str, project: str, gcp) -> dict[str, set[tuple[str, str]]]:
+    sa = lambda who: f"serviceAccount:tickets-{env}-{who}@{project}.iam.gserviceaccount.com"  # noqa: E731
+    ds, staging = gcp.dataset, f"{gcp.dataset}_staging"
+    return {
+        sa("runner"): {
+            ("project", "roles/dataproc.worker"),
+            ("project", "roles/bigquery.jobUser"),
+            ("project", "roles/bigquery.readSessionUser"),
+            (f"dataset:{ds}", "roles/bigquery.dataEditor"),
+            (f"dataset:{staging}", "roles/bigquery.dataEditor"),
+            (f"bucket:{gcp.landing_bucket}", "roles/storage.objectViewer"),
+            (f"bucket:{gcp.staging_bucket}", "roles/storage.objectAdmin"),
+            (f"bucket:{gcp.artifacts_bucket}", "roles/storage.objectViewer"),
+        },
+        sa("fn"): {
+            ("project", "roles/bigquery.jobUser"),
+            ("project", f"projects/{project}/roles/tickets_{env}_batch_submitter"),
+            (f"table:{ds}.ingestion_state", "roles/bigquery.dataViewer"),
+            (f"bucket:{gcp.landing_bucket}", "roles/storage.objectViewer"),
+            (
+                f"account:tickets-{env}-runner@{project}.iam.gserviceaccount.com",
+                "roles/iam.serviceAccountUser",
+            ),
+        },
+        sa("scheduler"): {
+            (f"run:tickets-{env}-tick", "roles/run.invoker"),
+        },
+        sa("builder"): {
+            ("project", "roles/logging.logWriter"),
+            (f"repository:tickets-{env}-functions", "roles/artifactregistry.writer"),
+            (f"bucket:{gcp.artifacts_bucket}", "roles/storage.objectViewer"),
+            (
+                "project",
+                "roles/storage.objectViewer if "
+                'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")',
+            ),
+        },
+        sa("tf-plan"): {
+            (f"bucket:{gcp.artifacts_bucket}", "roles/storage.objectViewer"),
+        },
+    }
+
+
+PLAN_ROLES = {
+    "roles/iam.securityReviewer",
+    "roles/iam.serviceAccountViewer",
+    "roles/iam.roleViewer",
+    "roles/iam.workloadIdentityPoolViewer",
+    "roles/serviceusage.serviceUsageViewer",
+    "roles/storage.bucketViewer",
+    "roles/bigquery.metadataViewer",
+    "roles/cloudfunctions.viewer",
+    "roles/run.viewer",
+    "roles/cloudscheduler.viewer",
+    "roles/compute.networkViewer",
+    "roles/monitoring.viewer",
+    "roles/artifactregistry.reader",
+}
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_exact_bindings_per_service_account(stacks, settings, env):
+    gcp = settings[env].gcp
+    assert bindings(stacks[f"tickets-{env}"]) == expected(env, gcp.project, gcp)
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_the_four_runtime_identities_are_separate(stacks, env):
+    accounts = {
+        a["account_id"]
+        for a in stacks[f"tickets-{env}"].resources("google_service_account").values()
+    }
+    assert accounts == {f"tickets-{env}-{who}" for who in ("runner", "fn", "scheduler", "builder")}
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_batch_submitter_role_can_only_submit_and_read_batches(stacks, env):
+    role = stacks[f"tickets-{env}"].only("google_project_iam_custom_role")
+    assert role["role_id"] == f"tickets_{env}_batch_submitter"
+    assert sorted(role["permissions"]) == [
+        "dataproc.batches.create",
+        "dataproc.batches.get",
+        "dataproc.batches.list",
+        "dataproc.operations.get",
+    ]
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_bootstrap_ci_identity_is_plan_only(stacks, settings, env):
+    gcp = settings[env].gcp
+    stack = stacks[f"bootstrap-{env}"]
+    plan = f"serviceAccount:tickets-{env}-tf-plan@{gcp.project}.iam.gserviceaccount.com"
+    github = (
+        "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github_pool.name}"
+        f"/attribute.repository/{gcp.github_repository}"
+    )
+    assert bindings(stack) == {
+        plan: {("project", r) for r in PLAN_ROLES}
+        | {(f"bucket:{gcp.state_bucket}", "roles/storage.objectViewer")},
+        # only workflows of the configured repository may impersonate the plan account
+        github: {
+            (
+                f"account:tickets-{env}-tf-plan@{gcp.project}.iam.gserviceaccount.com",
+                "roles/iam.workloadIdentityUser",
+            )
+        },
+    }
+    provider = stack.only("google_iam_workload_identity_pool_provider")
+    assert provider["oidc"] == {"issuer_uri": "https://token.actions.githubusercontent.com"}
+    condition = provider["attribute_condition"]
+    assert f'assertion.repository == "{gcp.github_repository}"' in condition
+    assert f'assertion.sub == "repo:{gcp.github_repository}:pull_request"' in condition
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_bootstrap_state_bucket(stacks, settings, env):
+    gcp = settings[env].gcp
+    stack = stacks[f"bootstrap-{env}"]
+    bucket = stack.only("google_storage_bucket")
+    assert bucket["name"] == gcp.state_bucket
+    assert bucket["uniform_bucket_level_access"] is True
+    assert bucket["public_access_prevention"] == "enforced"
+    assert bucket["versioning"] == {"enabled": True}
+    assert bucket["lifecycle"] == {"prevent_destroy": True}
+    assert bucket["force_destroy"] is False
+    assert stack.data["terraform"]["backend"] == {
+        "gcs": {"bucket": gcp.state_bucket, "prefix": f"bootstrap/{env}"}
+    }

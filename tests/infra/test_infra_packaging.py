@@ -1,0 +1,135 @@
+"""Reproducible code archives: the same tree gives byte-identical archives."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tools import package
+
+pytestmark = pytest.mark.infra
+
+
+@pytest.fixture(scope="module")
+def built(source_root, tmp_path_factory):
+    return package.build("dev", tmp_path_factory.mktemp("dist"), root=source_root)
+
+
+def test_same_tree_gives_identical_archives(source_root, built, tmp_path):
+    again = package.build("dev", tmp_path, root=source_root)
+    for first, second in zip(built.artifacts(), again.artifacts(), strict=True):
+        assert Path(first.path).read_bytes() == Path(second.path).read_bytes()
+        assert first.object_name == second.object_name
+        assert first.sha256[:16] in first.object_name
+
+
+def test_archive_entries_are_normalised(built):
+    for artifact in (built.jobs, built.function):
+        with zipfile.ZipFile(artifact.path) as archive:
+            infos = archive.infolist()
+            names = [i.filename for i in infos]
+            assert names == sorted(names)
+            assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in infos)
+            assert all(i.external_attr >> 16 == 0o100644 for i in infos)
+            assert all(i.compress_type == zipfile.ZIP_STORED for i in infos)
+            assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_jobs_archive_layout(built, source_root):
+    with zipfile.ZipFile(built.jobs.path) as archive:
+        names = set(archive.namelist())
+    assert {
+        "jobs/__init__.py",
+        "jobs/config.py",
+        "jobs/schemas.py",
+        "jobs/cli.py",
+        "env/dev/config.toml",
+    } <= names
+    schema_files = {
+        p.relative_to(source_root).as_posix() for p in (source_root / "schemas").glob("*.json")
+    }
+    assert schema_files <= names
+    assert not [
+        n for n in names if n.startswith("env/") and n != "env/dev/config.toml"
+    ]  # only its own env
+
+
+def test_function_archive_layout(built, source_root):
+    with zipfile.ZipFile(built.function.path) as archive:
+        names = set(archive.namelist())
+    assert {
+        "main.py",
+        "requirements.txt",
+        "jobs/__init__.py",
+        "jobs/config.py",
+        "env/dev/config.toml",
+    } <= names
+    assert "schemas/tables.json" in names
+    imported = package.function_jobs_modules(source_root, [source_root / "functions" / "main.py"])
+    assert set(imported) <= names
+    assert not [
+        n for n in names if n.startswith("jobs/generator/")
+    ]  # only what the function imports
+
+
+def test_extracted_archive_resolves_schemas_and_config(built, tmp_path):
+    with zipfile.ZipFile(built.jobs.path) as archive:
+        archive.extractall(tmp_path)
+    code = (
+        "from jobs import config, schemas;"
+        "s = config.load('dev'); t = schemas.tables();"
+        "print(s.name, len(t), config.ENV_DIR.parent == schemas.SCHEMA_DIR.parent)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert out[0] == "dev" and int(out[1]) >= 8 and out[2] == "True"
+
+
+def test_entrypoint_finds_and_extracts_the_archive(built, tmp_path):
+    code = (
+        "import importlib.util, sys;"
+        f"spec = importlib.util.spec_from_file_location('m', {built.entrypoint.path!r});"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m);"
+        "root = m.find_root();"
+        "print((root / 'schemas' / 'tables.json').is_file(), (root / 'env' / 'dev').is_dir())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PYTHONPATH": built.jobs.path},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert out == ["True", "True"]
+
+
+def test_content_hash_follows_the_content(source_root, built, tmp_path):
+    root = tmp_path / "tree"
+    for folder in ("jobs", "schemas", "env", "functions", "infra/runtime"):
+        shutil.copytree(
+            source_root / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    # change a jobs module that the function does not import
+    in_function = package.function_jobs_modules(root, sorted((root / "functions").glob("*.py")))
+    module = next(
+        p
+        for p in sorted((root / "jobs").rglob("*.py"))
+        if p.relative_to(root).as_posix() not in in_function
+    )
+    module.write_text(module.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    changed = package.build("dev", tmp_path / "dist", root=root)
+    assert changed.jobs.object_name != built.jobs.object_name  # the job code changed
+    assert changed.function.object_name == built.function.object_name  # the function did not
+    assert changed.entrypoint.object_name == built.entrypoint.object_name
