@@ -1,0 +1,177 @@
+"""`make bench`: the speed figures of the pipeline, with a plain DuckDB-SQL baseline.
+
+Everything runs in one session, side by side, on private copies under
+.local/bench/ (the user's warehouse is not touched). Medians over --repeats.
+
+  data        generate the year (SCALE=1)
+  baseline    recompute every KPI of Jan-Oct with plain DuckDB SQL from the CSVs (tests/oracle)
+  backfill    `python -m jobs backfill` (Jan-Oct, cold process), and its ratio to the baseline
+  daily cold  `python -m jobs daily` in a new process (JVM start included)
+  daily warm  Nov 1 - Dec 31 one day at a time on one warm Spark session
+  flat cost   Dec 31 against Nov 1: seconds and rows_read; rows_read against day + open backlog
+  make run    the whole `python -m jobs run` from no data (skip with --skip-run)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from bench.process_tree import run_measured
+from jobs import config
+
+NOV_1, DEC_31 = dt.date(2025, 11, 1), dt.date(2025, 12, 31)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-run", action="store_true", help="skip the end-to-end `make run`")
+    args = parser.parse_args(argv)
+
+    settings = config.load("local")
+    work = config.REPO_ROOT / ".local" / "bench"
+    shutil.rmtree(work, ignore_errors=True)
+    landing, base = work / "landing", work / "after_backfill.duckdb"
+    figures: list[tuple[str, str, str]] = []
+
+    def job(*command: str, warehouse: Path, timeout: float = 900):
+        env = {**os.environ, "TICKETS_LANDING": str(landing), "TICKETS_WAREHOUSE": str(warehouse)}
+        seconds, peak_mb, done = run_measured(
+            [sys.executable, "-m", "jobs", *command], env, timeout
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"bench: `jobs {' '.join(command)}` failed:\n{done.stdout[-3000:]}")
+        return seconds, peak_mb
+
+    seconds, _ = job("data", warehouse=work / "unused.duckdb")
+    figures.append(("data: generate the year (SCALE=1)", f"{seconds:.1f} s", "target <= 15 s"))
+
+    from tests.oracle import recompute
+
+    baseline = _median(
+        args.repeats,
+        lambda: recompute(landing, settings.simulation.start, dt.date(2025, 10, 31), settings),
+    )
+    figures.append(("baseline: DuckDB SQL recomputation of Jan-Oct KPIs", f"{baseline:.1f} s", ""))
+
+    backfills, peaks = [], []
+    for i in range(args.repeats):
+        warehouse = work / f"backfill_{i}.duckdb"
+        seconds, peak_mb = job("backfill", warehouse=warehouse)
+        backfills.append(seconds)
+        peaks.append(peak_mb)
+        if i == 0:
+            shutil.copy(warehouse, base)
+        warehouse.unlink()
+    backfill = statistics.median(backfills)
+    figures.append(("backfill Jan-Oct (cold process)", f"{backfill:.1f} s", "target <= 45 s"))
+    figures.append(("backfill / baseline", f"{backfill / baseline:.1f} x", "Spark vs plain DuckDB"))
+
+    colds = []
+    for i in range(args.repeats):
+        warehouse = work / f"cold_{i}.duckdb"
+        shutil.copy(base, warehouse)
+        seconds, peak_mb = job("daily", warehouse=warehouse)
+        colds.append(seconds)
+        peaks.append(peak_mb)
+        warehouse.unlink()
+    figures.append(
+        ("daily, cold process (Nov 1)", f"{statistics.median(colds):.1f} s", "target <= 10 s")
+    )
+
+    figures += _warm_days(settings, landing, base, work)
+
+    if not args.skip_run:
+        fresh = work / "run"
+        env = {
+            **os.environ,
+            "TICKETS_LANDING": str(fresh / "landing"),
+            "TICKETS_WAREHOUSE": str(fresh / "warehouse.duckdb"),
+        }
+        seconds, peak_mb, done = run_measured([sys.executable, "-m", "jobs", "run"], env, 1800)
+        if done.returncode != 0:
+            raise SystemExit(f"bench: `jobs run` failed:\n{done.stdout[-3000:]}")
+        peaks.append(peak_mb)
+        figures.append(
+            ("make run end to end (data not yet generated)", f"{seconds:.0f} s", "target <= 180 s")
+        )
+    figures.append(("peak memory of a job's process tree", f"{max(peaks)} MB", "target <= 3072 MB"))
+
+    width = max(len(name) for name, _, _ in figures)
+    print(
+        f"\nbench ({os.cpu_count()} cores, medians of {args.repeats}, load average {os.getloadavg()[0]:.1f})"
+    )
+    for name, value, note in figures:
+        print(f"  {name:<{width}}  {value:>10}  {note}")
+    return 0
+
+
+def _warm_days(settings, landing: Path, base: Path, work: Path) -> list[tuple[str, str, str]]:
+    """Nov 1 - Dec 31 one day per run on one warm session, as `make simulate` does."""
+    import dataclasses
+
+    from jobs import pipeline, resources, spark
+    from jobs.config import LocalSettings
+
+    warehouse = work / "warm.duckdb"
+    shutil.copy(base, warehouse)
+    local = dataclasses.replace(settings, local=LocalSettings(landing=landing, warehouse=warehouse))
+    store = resources.warehouse_for(local)
+    ctx = pipeline.Context(local, resources.landing_for(local), store, spark.session(local))
+    pipeline.daily(ctx, max_days=1)  # warms the JVM; Nov 1 is measured again below on a copy
+    shutil.copy(base, warehouse)
+
+    seconds: dict[dt.date, float] = {}
+    while True:
+        started = time.monotonic()
+        outcome = pipeline.daily(ctx, max_days=1)
+        if not outcome.committed:
+            break
+        seconds[outcome.committed[0]] = time.monotonic() - started
+    state = {r["business_date"]: r for r in store.state().to_pylist() if r["status"] == "succeeded"}
+    opened = {
+        r["business_date"]: r["open_eod"]
+        for r in store.query("SELECT business_date, open_eod FROM backlog_daily").to_pylist()
+    }
+    over_bound = [
+        d for d in seconds
+        if state[d]["rows_read"] > state[d]["rows_in"] + opened[d - dt.timedelta(days=1)] + state[d]["rows_upserted"]
+    ]  # fmt: skip
+    warm = statistics.median(seconds.values())
+    first, last = seconds[NOV_1], seconds[DEC_31]
+    read_first, read_last = state[NOV_1]["rows_read"], state[DEC_31]["rows_read"]
+    spark.stop()
+    return [
+        (f"daily, warm session (median of {len(seconds)} days)", f"{warm:.2f} s", "target <= 2 s"),
+        ("  Nov 1 / Dec 31 seconds", f"{first:.2f} / {last:.2f}", f"ratio {last / first:.2f}"),
+        (
+            "  Nov 1 / Dec 31 rows_read",
+            f"{read_first} / {read_last}",
+            f"Dec 31: {state[DEC_31]['rows_in']} rows in, open backlog {opened[DEC_31 - dt.timedelta(days=1)]}",
+        ),
+        (
+            "  days reading more than day + open backlog + touched",
+            str(len(over_bound)),
+            "the cost bound holds when 0",
+        ),
+    ]
+
+
+def _median(repeats: int, action) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.monotonic()
+        action()
+        times.append(time.monotonic() - started)
+    return statistics.median(times)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
