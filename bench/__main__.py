@@ -154,7 +154,8 @@ def _warm_days(settings, landing: Path, base: Path, work: Path) -> list[tuple[st
         (
             "  Nov 1 / Dec 31 rows_read",
             f"{read_first} / {read_last}",
-            f"Dec 31: {state[DEC_31]['rows_in']} rows in, open backlog {opened[DEC_31 - dt.timedelta(days=1)]}",
+            f"Dec 31: {state[DEC_31]['rows_in']} rows in, "
+            f"open backlog {opened[DEC_31 - dt.timedelta(days=1)]}",
         ),
         (
             "  days reading more than day + open backlog + touched",

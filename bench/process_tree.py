@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import threading
 import time
@@ -11,10 +12,8 @@ from pathlib import Path
 def _children(pid: int) -> list[int]:
     kids = []
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
+        with contextlib.suppress(OSError):
             kids += [int(c) for c in task.read_text().split()]
-        except OSError:
-            pass
     return kids
 
 
