@@ -105,9 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     figures.append(("peak memory of a job's process tree", f"{max(peaks)} MB", "target <= 3072 MB"))
 
     width = max(len(name) for name, _, _ in figures)
-    print(
-        f"\nbench ({os.cpu_count()} cores, medians of {args.repeats}, load average {os.getloadavg()[0]:.1f})"
-    )
+    load = os.getloadavg()[0]
+    print(f"\nbench ({os.cpu_count()} cores, medians of {args.repeats}, load average {load:.1f})")
     for name, value, note in figures:
         print(f"  {name:<{width}}  {value:>10}  {note}")
     return 0
@@ -140,10 +139,13 @@ def _warm_days(settings, landing: Path, base: Path, work: Path) -> list[tuple[st
         r["business_date"]: r["open_eod"]
         for r in store.query("SELECT business_date, open_eod FROM backlog_daily").to_pylist()
     }
-    over_bound = [
-        d for d in seconds
-        if state[d]["rows_read"] > state[d]["rows_in"] + opened[d - dt.timedelta(days=1)] + state[d]["rows_upserted"]
-    ]  # fmt: skip
+
+    def bound(day: dt.date) -> int:
+        # The extract, the open backlog before the day, and the tickets the extract touches.
+        before = opened[day - dt.timedelta(days=1)]
+        return state[day]["rows_in"] + before + state[day]["rows_upserted"]
+
+    over_bound = [d for d in seconds if state[d]["rows_read"] > bound(d)]
     warm = statistics.median(seconds.values())
     first, last = seconds[NOV_1], seconds[DEC_31]
     read_first, read_last = state[NOV_1]["rows_read"], state[DEC_31]["rows_read"]
