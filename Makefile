@@ -46,6 +46,9 @@ simulate: $(STAMP) ## Local Cloud Scheduler: tick the trigger function until not
 status: $(STAMP) ## Show ingestion_state: processed, pending and failed days
 	$(JOB) status
 
+report: $(STAMP) ## Write the HTML report (.local/report.html) from the warehouse
+	$(JOB) report
+
 run: $(STAMP) ## The whole year: data -> backfill -> simulate -> summary
 	$(JOB) run
 

@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import logging
 import sys
+from pathlib import Path
 
 from jobs import config, resources
 
@@ -79,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser("summary", help="print a summary of the processed year")
     summary.set_defaults(handler=_summary)
+
+    report = commands.add_parser("report", help="write the HTML report")
+    report.add_argument("--out", type=Path, help="where to write it (default .local/report.html)")
+    report.set_defaults(handler=_report)
 
     run = commands.add_parser("run", help="data, backfill, simulate, summary")
     run.set_defaults(handler=_run)
@@ -159,11 +164,20 @@ def _simulate(settings: config.Settings, args) -> int:
 
 
 def _status(settings: config.Settings, args) -> int:
-    from jobs import report_text
+    from jobs.report.status import render_status
 
     warehouse = resources.warehouse_for(settings)
     warehouse.ensure_tables()
-    print(report_text.status(settings, warehouse))
+    print(render_status(settings, warehouse, color=sys.stdout.isatty()))
+    return 0
+
+
+def _report(settings: config.Settings, args) -> int:
+    from jobs.report import write_report
+
+    warehouse = resources.warehouse_for(settings)
+    warehouse.ensure_tables()
+    print(f"report: {write_report(settings, warehouse, getattr(args, 'out', None))}")
     return 0
 
 
@@ -183,6 +197,7 @@ def _run(settings: config.Settings, args) -> int:
         ("backfill", lambda: _backfill(settings, argparse.Namespace(first=None, last=None))),
         ("simulate", lambda: _simulate(settings, argparse.Namespace(max_ticks=1000))),
         ("summary", lambda: _summary(settings, args)),
+        ("report", lambda: _report(settings, args)),
     ]
     for name, step in steps:
         log.info("== %s", name)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from jobs import state
 from jobs.config import Settings
 from jobs.warehouse import Warehouse
 
@@ -40,35 +37,6 @@ def generation_line(summary, landing) -> str:
         f"data: wrote {summary.days} extracts, {summary.rows} rows, "
         f"{summary.bytes / 1e6:.1f} MB to {landing} in {summary.seconds:.1f} s"
     )
-
-
-def status(settings: Settings, warehouse: Warehouse) -> str:
-    rows = warehouse.state().to_pylist()
-    sim = settings.simulation
-    nxt = state.next_day(warehouse.state(), sim.start, sim.end)
-    succeeded = sorted({r["business_date"] for r in rows if r["status"] == "succeeded"})
-    latest_by_day: dict[dt.date, dict] = {}
-    for r in rows:
-        latest_by_day[r["business_date"]] = r  # rows are ordered by day, attempt
-    failed = [r for d, r in sorted(latest_by_day.items()) if r["status"] == "failed"]
-    pending = 0 if nxt.up_to_date else (sim.end - nxt.day).days + 1
-    lines = [
-        f"environment {settings.name}: {len(succeeded)} days processed"
-        + (f", last {succeeded[-1]}" if succeeded else ""),
-        f"pending: {pending} day(s)" + ("" if nxt.up_to_date else f", next {nxt.day}"),
-        f"failed: {len(failed)} day(s)",
-    ]
-    for r in failed:
-        lines.append(f"  {r['business_date']} attempt {r['attempt']}: {r['error']}")
-    recent = [r for r in rows if r["status"] == "succeeded"][-5:]
-    if recent:
-        lines.append("recent days:  date        mode      rows_in  rejected  rows_read")
-        for r in recent:
-            lines.append(
-                f"              {r['business_date']}  {r['mode']:<8} {r['rows_in']:>8} "
-                f"{r['rows_rejected']:>9} {r['rows_read']:>10}"
-            )
-    return "\n".join(lines)
 
 
 def year_summary(settings: Settings, warehouse: Warehouse) -> str:
