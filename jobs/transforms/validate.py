@@ -31,7 +31,9 @@ LINEAGE = ("business_date", "source_uri", "line_number")
 
 def _clean(name: str) -> Column:
     """Trimmed text; empty after trimming means missing."""
-    text = F.regexp_replace(F.col(name), r"^[ \t\r\n]+|[ \t\r\n]+$", "")
+    # btrim with a character set, not a regex: an anchored alternation is tried at
+    # every position of every value and was most of the cost of validation.
+    text = F.btrim(F.col(name), F.lit(" \t\r\n"))
     return F.when(text != "", text)
 
 
