@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -203,11 +204,12 @@ def _compute(
     enriched = versions.with_fact_columns(
         versions.versions_of_day(validate.valid_rows(checked)), settings.sla, tz
     ).localCheckpoint()
+    touched = enriched.select("business_date", "ticket_id").toArrow()
     if mode == "replay":
         prior = _rebuilt_prior_state(ctx, first)
         prior_rows = None  # a replay reads history; rows_read counts it below
     else:
-        ticket_ids = enriched.select("ticket_id").distinct().toArrow()
+        ticket_ids = pa.table({"ticket_id": pc.unique(touched.column("ticket_id"))})
         prior_arrow = ctx.warehouse.prior_state(ticket_ids)
         prior_rows = prior_arrow.num_rows
         prior = _to_spark(spark, prior_arrow, "fact_tickets")
@@ -229,11 +231,16 @@ def _compute(
         "backlog_daily": backlog,
         "daily_ops_metrics": daily_ops_metrics(features, backlog, day_versions, counts),
     }
-    upserts = enriched.groupBy("business_date").agg(F.count(F.lit(1)).alias("rows_upserted"))
     arrow = {name: frame.toArrow() for name, frame in tables.items()}
+    per_version_day = touched.group_by("business_date").aggregate([("ticket_id", "count")])
+    upserted = {r["business_date"]: r["ticket_id_count"] for r in per_version_day.to_pylist()}
     per_day = {
-        r["business_date"]: (r["rows_in"], r["rows_rejected"], r["rows_upserted"])
-        for r in counts.join(upserts, "business_date", "left").fillna(0).toArrow().to_pylist()
+        r["business_date"]: (
+            r["rows_ingested"],
+            r["rows_rejected"],
+            upserted.get(r["business_date"], 0),
+        )
+        for r in arrow["daily_ops_metrics"].to_pylist()
     }
     for frame in (checked, enriched, steps):
         frame.unpersist()  # drop the checkpointed blocks; a long-lived session runs many days

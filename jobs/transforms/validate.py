@@ -21,7 +21,7 @@ SOLVED_STATUSES = ("solved", "closed")
 PRIORITIES = ("urgent", "high", "normal", "low")
 
 # UTC only, whole seconds: the contract's timestamp format (DESIGN §3).
-_TIMESTAMP_TEXT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+_TIMESTAMP_TEXT = r"^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"  # year 0 does not exist
 _TIMESTAMP_PATTERN = "yyyy-MM-dd'T'HH:mm:ss'Z'"
 _COUNT_TEXT = r"^[0-9]{1,9}$"
 _TIMESTAMPS = ("created_at", "updated_at", "first_response_at", "solved_at")
@@ -42,19 +42,26 @@ def _timestamp(text: Column) -> Column:
 
 
 def check(raw: DataFrame, time_zone: str) -> DataFrame:
-    """Every record with typed values (`t_<column>`) and its reason codes."""
-    text = {c: _clean(c) for c in SOURCE_COLUMNS}
+    """Every record with typed values (`t_<column>`) and its reason codes.
+
+    Three steps, each referring to the columns of the one before, so every value
+    is trimmed and parsed once: trimmed text (`x_`), typed values (`t_`), reasons.
+    """
+    trimmed = raw.select("*", *[_clean(c).alias(f"x_{c}") for c in SOURCE_COLUMNS])
+    x = {c: F.col(f"x_{c}") for c in SOURCE_COLUMNS}
     typed = {
-        **{c: text[c] for c in SOURCE_COLUMNS},
-        "status": F.lower(text["status"]),
-        "priority": F.lower(text["priority"]),
-        **{c: _timestamp(text[c]) for c in _TIMESTAMPS},
-        **{c: F.when(text[c].rlike(_COUNT_TEXT), text[c].cast("long")) for c in _COUNTS},
+        **x,
+        "status": F.lower(x["status"]),
+        "priority": F.lower(x["priority"]),
+        **{c: _timestamp(x[c]) for c in _TIMESTAMPS},
+        **{c: F.when(x[c].rlike(_COUNT_TEXT), x[c].cast("long")) for c in _COUNTS},
     }
-    staged = raw.select("*", *[typed[c].alias(f"t_{c}") for c in SOURCE_COLUMNS])
+    staged = trimmed.select(
+        *raw.columns, *x.values(), *[typed[c].alias(f"t_{c}") for c in SOURCE_COLUMNS]
+    )
 
     t = {c: F.col(f"t_{c}") for c in SOURCE_COLUMNS}
-    present = {c: text[c].isNotNull() for c in SOURCE_COLUMNS}
+    present = {c: x[c].isNotNull() for c in SOURCE_COLUMNS}
     rules = [
         ("malformed_row", F.col(CORRUPT_RECORD).isNotNull()),
         ("missing_ticket_id", t["ticket_id"].isNull()),
@@ -76,7 +83,7 @@ def check(raw: DataFrame, time_zone: str) -> DataFrame:
     reasons = F.array_compact(
         F.array(*[F.when(F.coalesce(broken, F.lit(False)), F.lit(code)) for code, broken in rules])
     )
-    return staged.withColumn("reasons", reasons)
+    return staged.withColumn("reasons", reasons).drop(*[f"x_{c}" for c in SOURCE_COLUMNS])
 
 
 def landed_rows(checked: DataFrame) -> DataFrame:
