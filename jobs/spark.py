@@ -1,9 +1,9 @@
 """The Spark session and Spark types derived from `schemas/`.
 
-Locally, almost all of a one-day run is JVM start-up, so the driver JVM is
-started with a class-data-sharing archive (built on the first run, reused
-after) and the C1 compiler only; both roughly halve start-up on a 2-core
-machine. On Dataproc the session already exists and `session()` returns it.
+Locally, much of a one-day run is JVM start-up, so the driver JVM is started
+with a class-data-sharing archive (written when the first session stops
+cleanly, reused after), which roughly halves start-up on a 2-core machine. On
+Dataproc the session already exists and `session()` returns it.
 """
 
 from __future__ import annotations

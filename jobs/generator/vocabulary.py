@@ -10,24 +10,10 @@ from __future__ import annotations
 
 import functools
 
-COLUMNS = (
-    "ticket_id",
-    "created_at",
-    "updated_at",
-    "status",
-    "priority",
-    "category",
-    "channel",
-    "team",
-    "agent_id",
-    "customer_id",
-    "customer_tier",
-    "subject",
-    "first_response_at",
-    "solved_at",
-    "reopen_count",
-    "csat_score",
-)
+from jobs.schemas import SOURCE_COLUMNS
+
+# The contract's columns, in order: the same tuple the jobs read with.
+COLUMNS = SOURCE_COLUMNS
 HEADER = ",".join(COLUMNS) + "\n"
 
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
