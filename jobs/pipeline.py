@@ -206,8 +206,7 @@ def _compute(
     ).localCheckpoint()
     touched = enriched.select("business_date", "ticket_id").toArrow()
     if mode == "replay":
-        prior = _rebuilt_prior_state(ctx, first)
-        prior_rows = None  # a replay reads history; rows_read counts it below
+        prior, prior_rows = _rebuilt_prior_state(ctx, first)
     else:
         ticket_ids = pa.table({"ticket_id": pc.unique(touched.column("ticket_id"))})
         prior_arrow = ctx.warehouse.prior_state(ticket_ids)
@@ -245,8 +244,6 @@ def _compute(
     for frame in (checked, enriched, steps):
         frame.unpersist()  # drop the checkpointed blocks; a long-lived session runs many days
 
-    if prior_rows is None:
-        prior_rows = prior.count()
     figures = []
     for a in attempts:
         rows_in, rows_rejected, upserted = per_day.get(a.business_date, (0, 0, 0))
@@ -275,15 +272,20 @@ def _compute(
     return commit, figures
 
 
-def _rebuilt_prior_state(ctx: Context, day: dt.date) -> DataFrame:
-    """The state after day-1, rebuilt from the accepted raw rows of all earlier days."""
+def _rebuilt_prior_state(ctx: Context, day: dt.date) -> tuple[DataFrame, int]:
+    """The state after day-1, rebuilt from the accepted raw rows of all earlier days.
+
+    Returns it with the number of raw rows read: a replay's rows_read shows that it
+    read history.
+    """
     settings, tz = ctx.settings, ctx.settings.time_zone
-    landed = _to_spark(ctx.spark, ctx.warehouse.landed_before(day), "tickets_raw")
+    history_rows = ctx.warehouse.landed_before(day)
+    landed = _to_spark(ctx.spark, history_rows, "tickets_raw")
     rechecked = validate.check(landed.withColumn(CORRUPT_RECORD, F.lit(None).cast("string")), tz)
     history = versions.with_fact_columns(
         versions.versions_of_day(validate.valid_rows(rechecked)), settings.sla, tz
     )
-    return versions.latest_state(history, run_id="replay-prior")
+    return versions.latest_state(history, run_id="replay-prior"), history_rows.num_rows
 
 
 def _to_spark(spark: SparkSession, rows: pa.Table, table_name: str) -> DataFrame:
