@@ -2,31 +2,40 @@
 
 Entry points only parse arguments and wire things together; the work happens
 in jobs.pipeline, jobs.generator, jobs.simulate and jobs.summary.
+
+For a cloud environment (platform "gcp") run from a workstation, `backfill`
+submits a Dataproc Serverless batch that runs the backfill, and `daily` sends the
+deployed trigger function one tick, as Cloud Scheduler does. Inside a batch
+(infra/runtime/dataproc_main.py sets TICKETS_IN_BATCH=1) and for local
+environments, every command runs the job in this process.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
+import os
 import sys
 from pathlib import Path
 
-from jobs import config, resources
+from jobs import config, logs, resources
 
 log = logging.getLogger("jobs")
+IN_BATCH_VARIABLE = "TICKETS_IN_BATCH"  # set by the Dataproc batch entry point
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S"
-    )
-    for noisy in ("py4j", "sqlglot"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "upload":
+        args.upload_args = extra  # parsed by jobs.upload's own arguments, once imported
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         settings = config.load(args.env)
+        logs.configure(settings)
         return args.handler(settings, args)
     except (config.ConfigError, _UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -35,6 +44,16 @@ def main(argv: list[str] | None = None) -> int:
 
 class _UsageError(Exception):
     pass
+
+
+def in_batch() -> bool:
+    """True inside a Dataproc Serverless batch (set by infra/runtime/dataproc_main.py)."""
+    return os.environ.get(IN_BATCH_VARIABLE) == "1"
+
+
+def _submits_to_cloud(settings: config.Settings) -> bool:
+    """A cloud environment driven from outside a batch: hand the work to the cloud."""
+    return settings.platform == "gcp" and not in_batch()
 
 
 def _date(text: str) -> dt.date:
@@ -63,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
 
     daily = commands.add_parser("daily", help="process the next pending day(s)")
     daily.add_argument("--max-days", type=int, default=1)
+    daily.add_argument(
+        "--day", type=_date, help="process exactly this day, if it is the next pending one"
+    )
+    daily.add_argument(
+        "--url", help="cloud envs: the trigger function's URL (default: $FUNCTION_URL)"
+    )
     daily.set_defaults(handler=_daily)
 
     replay = commands.add_parser("replay", help="reprocess one day that already ran")
@@ -85,6 +110,12 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, help="where to write it (default .local/report.html)")
     report.set_defaults(handler=_report)
 
+    # jobs/upload.py owns its arguments; it is imported only when the command runs.
+    upload = commands.add_parser(
+        "upload", help="upload the local extracts to the landing bucket", add_help=False
+    )
+    upload.set_defaults(handler=_upload, upload_args=[])
+
     run = commands.add_parser("run", help="data, backfill, simulate, summary")
     run.set_defaults(handler=_run)
     return parser
@@ -100,6 +131,7 @@ def _context(settings: config.Settings):
         landing=resources.landing_for(settings),
         warehouse=warehouse,
         spark=spark.session(settings),
+        batch_id=os.environ.get(logs.BATCH_ID_VARIABLE) or None,
     )
 
 
@@ -108,6 +140,51 @@ def _finish(outcome) -> int:
 
     print(report_text.outcome_line(outcome))
     return 0 if outcome.ok else 1
+
+
+def _log_days(ctx, outcome) -> None:
+    """One log line per committed day with its figures (in the cloud: one JSON entry)."""
+    if not outcome.committed:
+        return
+    open_eod = _open_backlog(ctx.warehouse, outcome.committed[0], outcome.committed[-1])
+    for figures in outcome.day_figures:
+        day = figures["business_date"]
+        backlog = open_eod.get(day)
+        log.info(
+            "%s %s: %d rows in, %d rejected, %d rows read%s (run %s)",
+            outcome.mode,
+            day,
+            figures["rows_in"],
+            figures["rows_rejected"],
+            figures["rows_read"],
+            "" if backlog is None else f", {backlog} open at end of day",
+            figures["run_id"],
+            extra={
+                "run_id": figures["run_id"],  # each day of `--max-days N` is its own run
+                "business_date": day.isoformat(),
+                "mode": outcome.mode,
+                "rows_in": figures["rows_in"],
+                "rows_rejected": figures["rows_rejected"],
+                "rows_upserted": figures["rows_upserted"],
+                "rows_read": figures["rows_read"],
+                "open_eod": backlog,
+            },
+        )
+
+
+def _open_backlog(warehouse, first: dt.date, last: dt.date) -> dict[dt.date, int]:
+    """open_eod of the committed days; the log line goes without it if it cannot be read."""
+    try:
+        rows = warehouse.query(
+            "SELECT business_date, open_eod FROM backlog_daily "
+            "WHERE business_date BETWEEN @first AND @last",
+            first=first,
+            last=last,
+        ).to_pylist()
+    except Exception as exc:  # a figure for a log line is not worth failing a run
+        log.warning("could not read open_eod for %s..%s: %s", first, last, exc)
+        return {}
+    return {r["business_date"]: r["open_eod"] for r in rows}
 
 
 def _data(settings: config.Settings, args) -> int:
@@ -126,6 +203,10 @@ def _backfill(settings: config.Settings, args) -> int:
     from jobs import pipeline
 
     sim = settings.simulation
+    if _submits_to_cloud(settings):
+        return _submit_backfill(
+            settings, args.first or sim.backfill_from, args.last or sim.backfill_to
+        )
     with _spark_stopped_at_exit():
         ctx = _context(settings)
         try:
@@ -137,23 +218,71 @@ def _backfill(settings: config.Settings, args) -> int:
         return _finish(outcome)
 
 
+def _submit_backfill(settings: config.Settings, first: dt.date, last: dt.date) -> int:
+    from google.api_core import exceptions
+
+    from jobs.runners.dataproc import DataprocRunner, RunnerConfigError
+
+    if first > last:
+        raise _UsageError(f"backfill range is empty: {first} is after {last}")
+    try:
+        result = DataprocRunner(settings).submit_backfill(first, last)
+    except (RunnerConfigError, exceptions.GoogleAPICallError) as exc:
+        raise _UsageError(f"backfill batch not submitted: {exc}") from None
+    verb = "submitted" if result["status"] == "submitted" else "already submitted"
+    print(f"backfill: {verb} batch {result['batch_id']} for {first}..{last}")
+    return 0
+
+
 def _daily(settings: config.Settings, args) -> int:
     from jobs import pipeline
 
     if args.max_days < 1:
         raise _UsageError("--max-days must be at least 1")
+    if _submits_to_cloud(settings):
+        return _tick_function(settings, args)
+    if args.day is not None and args.max_days != 1:
+        raise _UsageError("--day processes exactly one day; drop --max-days")
     with _spark_stopped_at_exit():
-        return _finish(pipeline.daily(_context(settings), max_days=args.max_days))
+        ctx = _context(settings)
+        outcome = pipeline.daily(ctx, max_days=args.max_days, only=args.day)
+        _log_days(ctx, outcome)
+        code = _finish(outcome)
+    if args.day is not None and outcome.waiting_for == args.day:
+        # The trigger saw this day's extract before starting the batch; if it is gone,
+        # fail the batch so that the next tick may start another attempt for the day.
+        return 1
+    return code
+
+
+def _tick_function(settings: config.Settings, args) -> int:
+    """A cloud env's daily run is the trigger function's: send it one tick."""
+    from jobs import cloud_tick
+
+    if args.day is not None or args.max_days != 1:
+        raise _UsageError(
+            f"in {settings.name} the trigger function picks the next pending day, one per "
+            "tick: --day and --max-days are for the batch"
+        )
+    url = args.url or os.environ.get(cloud_tick.URL_VARIABLE, "")
+    try:
+        code, reply = cloud_tick.send(url)
+    except cloud_tick.TickError as exc:
+        raise _UsageError(str(exc)) from None
+    print(f"daily: HTTP {code} {json.dumps(reply, sort_keys=True)}")
+    return 0 if code == 200 else 1
 
 
 def _replay(settings: config.Settings, args) -> int:
     from jobs import pipeline
 
     with _spark_stopped_at_exit():
+        ctx = _context(settings)
         try:
-            outcome = pipeline.replay(_context(settings), args.date)
+            outcome = pipeline.replay(ctx, args.date)
         except pipeline.RunError as exc:
             raise _UsageError(str(exc)) from None
+        _log_days(ctx, outcome)
         return _finish(outcome)
 
 
@@ -186,6 +315,22 @@ def _summary(settings: config.Settings, args) -> int:
 
     print(report_text.year_summary(settings, resources.warehouse_for(settings)))
     return 0
+
+
+def _upload(settings: config.Settings, args) -> int:
+    import importlib
+
+    try:
+        upload = importlib.import_module("jobs.upload")
+    except ModuleNotFoundError as exc:
+        if exc.name != "jobs.upload":
+            raise
+        raise _UsageError(
+            "upload is not available in this checkout (jobs/upload.py is missing)"
+        ) from None
+    parser = argparse.ArgumentParser(prog="python -m jobs upload", description=upload.__doc__)
+    upload.add_arguments(parser)
+    return upload.run(settings, parser.parse_args(args.upload_args))
 
 
 def _run(settings: config.Settings, args) -> int:

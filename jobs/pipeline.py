@@ -181,7 +181,11 @@ def _commit_days(
             attempts, run_id, "failed", f"{type(exc).__name__}: {exc}"[:2000]
         )
         outcome.failed = (days[0], f"{type(exc).__name__}: {exc}")
-        log.exception("run %s failed", run_id)
+        log.exception(
+            "run %s failed",
+            run_id,
+            extra={"run_id": run_id, "business_date": days[0].isoformat(), "mode": mode},
+        )
         return
     outcome.committed = days
     outcome.day_figures = figures
@@ -205,13 +209,15 @@ def _compute(
         versions.versions_of_day(validate.valid_rows(checked)), settings.sla, tz
     ).localCheckpoint()
     touched = enriched.select("business_date", "ticket_id").toArrow()
+    ticket_ids = pc.unique(touched.column("ticket_id"))
     if mode == "replay":
         prior, prior_rows = _rebuilt_prior_state(ctx, first)
+        prior_created = prior.select("ticket_id", "created_date").toArrow()
     else:
-        ticket_ids = pa.table({"ticket_id": pc.unique(touched.column("ticket_id"))})
-        prior_arrow = ctx.warehouse.prior_state(ticket_ids)
+        prior_arrow = ctx.warehouse.prior_state(pa.table({"ticket_id": ticket_ids}))
         prior_rows = prior_arrow.num_rows
         prior = _to_spark(spark, prior_arrow, "fact_tickets")
+        prior_created = prior_arrow
     steps = timeline.steps(enriched, prior, first, last).localCheckpoint()
     day_versions = timeline.day_versions(steps, tz)
     open_days = timeline.open_ticket_days(steps, first)
@@ -268,8 +274,29 @@ def _compute(
     arrow["ingestion_state"] = pa.Table.from_pylist(
         figures, schema=table("ingestion_state").arrow_schema()
     )
-    commit = Commit(run_id=run_id, mode=mode, first_day=first, last_day=last, tables=arrow)
+    commit = Commit(
+        run_id=run_id,
+        mode=mode,
+        first_day=first,
+        last_day=last,
+        tables=arrow,
+        fact_created=_created_range(arrow["fact_tickets"], prior_created, ticket_ids),
+    )
     return commit, figures
+
+
+def _created_range(
+    staged: pa.Table, prior: pa.Table, ticket_ids: pa.Array
+) -> tuple[dt.date, dt.date] | None:
+    """The created_date range of the fact rows a commit may touch: its new rows and the
+    stored rows of the same tickets (in case a later version moved a ticket's created_at)."""
+    stored = prior.filter(pc.is_in(prior.column("ticket_id"), value_set=ticket_ids))
+    dates = pa.chunked_array(
+        [*staged.column("created_date").chunks, *stored.column("created_date").chunks],
+        type=pa.date32(),
+    )
+    bounds = pc.min_max(dates).as_py()
+    return (bounds["min"], bounds["max"]) if bounds["min"] else None
 
 
 def _rebuilt_prior_state(ctx: Context, day: dt.date) -> tuple[DataFrame, int]:

@@ -8,12 +8,21 @@ need a real directory. So this script finds the archive, extracts it once into
 a temporary directory, puts that directory first on `sys.path`, and hands the
 command line to `jobs.cli.main` exactly as `python -m jobs ...` would.
 
-Arguments are the job's own, e.g. `daily --max-days 1`; the environment is
-selected by `TICKETS_ENV` (set by the runner as driver environment).
+Arguments are the job's own, e.g. `--env dev daily --day 2025-11-01` (built by
+jobs/runners/dataproc.py); the runner also sets `TICKETS_ENV` and
+`TICKETS_BATCH_ID` as driver environment. `TICKETS_IN_BATCH=1` tells the CLI it
+runs inside the batch, so a cloud environment's `daily`/`backfill` run the job
+here instead of ticking the function or submitting another batch.
+
+spark-submit starts the JVM but not the Python SparkSession; this script creates
+it from the batch's own configuration (master, executors, the properties the
+runner set), so that `jobs.spark.session()` finds it active instead of building
+a local one.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import zipfile
@@ -50,12 +59,28 @@ def find_root() -> Path:
     )
 
 
-def main() -> int:
+IN_BATCH_VARIABLE = "TICKETS_IN_BATCH"  # jobs/cli.py reads it
+
+
+def start_spark() -> None:
+    """The batch's SparkSession, when launched by spark-submit (it set the gateway port)."""
+    if not os.environ.get("PYSPARK_GATEWAY_PORT"):
+        return
+    from pyspark.sql import SparkSession
+
+    SparkSession.builder.appName(
+        f"ops-tickets-{os.environ.get('TICKETS_ENV', 'job')}"
+    ).getOrCreate()
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ[IN_BATCH_VARIABLE] = "1"
     root = find_root()
     sys.path.insert(0, str(root))
+    start_spark()
     from jobs.cli import main as cli_main
 
-    return cli_main(sys.argv[1:])
+    return cli_main(sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """How the trigger function starts the job for a day.
 
-Locally the job runs in the function's own process on a warm Spark session;
-in the cloud a Dataproc Serverless batch is submitted (a later module).
+Locally the job runs in the function's own process on a warm Spark session
+(`local.py`); in the cloud a Dataproc Serverless batch is submitted per day
+(`dataproc.py`). Neither module is imported until an environment needs it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ def runner_for(settings: Settings) -> Runner:
         from jobs.runners.local import LocalRunner
 
         return LocalRunner(settings)
-    raise NotImplementedError(
-        f"environment {settings.name!r}: the Dataproc Serverless runner is not built yet (issue 4)"
-    )
+    if settings.platform == "gcp":
+        from jobs.runners.dataproc import DataprocRunner
+
+        return DataprocRunner(settings)
+    raise NotImplementedError(f"environment {settings.name!r}: no runner for {settings.platform!r}")

@@ -1,0 +1,171 @@
+"""A local fake of the Dataproc REST API (batches only), as a real HTTP server.
+
+The official `BatchControllerClient` (REST transport) talks to it through
+`DATAPROC_API_ENDPOINT`, so everything the runner does down to `create_batch`
+and `get_batch` goes through the real client, its request encoding and its
+error mapping. It answers like Dataproc does:
+
+- `POST /v1/projects/{p}/locations/{r}/batches?batchId=ID` records the body and
+  returns a long-running Operation; a batch id that exists answers 409 with the
+  ALREADY_EXISTS error body.
+- `GET /v1/projects/{p}/locations/{r}/batches/{id}` returns the recorded batch
+  with the state the test set (PENDING after creation), or 404.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from google.cloud import dataproc_v1
+
+BATCHES = "/v1/projects/{project}/locations/{region}/batches"
+
+
+@dataclasses.dataclass
+class CreateCall:
+    batch_id: str
+    parent: str
+    body: str
+    created: bool  # False: refused with 409 ALREADY_EXISTS
+
+
+@dataclasses.dataclass
+class StoredBatch:
+    name: str
+    uuid: str
+    body: str
+    state: str = "PENDING"
+
+
+class FakeDataproc:
+    def __init__(self) -> None:
+        self.creates: list[CreateCall] = []
+        self.gets: list[str] = []
+        self.batches: dict[str, StoredBatch] = {}  # batch id -> batch
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- what tests use -----------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str:
+        assert self._server is not None, "the fake is not serving"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def batch(self, batch_id: str) -> dataproc_v1.Batch:
+        """The batch as received, parsed with the official type."""
+        return dataproc_v1.Batch.from_json(self.batches[batch_id].body, ignore_unknown_fields=True)
+
+    def set_state(self, batch_id: str, state: str) -> None:
+        assert state in dataproc_v1.Batch.State.__members__, state
+        self.batches[batch_id].state = state
+
+    def add_batch(self, parent: str, batch_id: str, state: str, body: str = "{}") -> None:
+        """A batch that exists before the test's requests (e.g. an earlier failed attempt)."""
+        self.batches[batch_id] = StoredBatch(f"{parent}/batches/{batch_id}", _uuid(), body, state)
+
+    @property
+    def created_ids(self) -> list[str]:
+        return [call.batch_id for call in self.creates if call.created]
+
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[FakeDataproc]:
+        fake = self
+
+        class Handler(_Handler):
+            dataproc = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._server.shutdown()
+            self._server.server_close()
+            thread.join(timeout=10)
+
+    # --- the API ------------------------------------------------------------------------
+
+    def create(self, parent: str, batch_id: str, body: str) -> tuple[int, dict]:
+        with self._lock:
+            exists = batch_id in self.batches
+            self.creates.append(CreateCall(batch_id, parent, body, created=not exists))
+            if exists:
+                return 409, _error(
+                    409, "ALREADY_EXISTS", f"Batch {parent}/batches/{batch_id} already exists"
+                )
+            stored = StoredBatch(f"{parent}/batches/{batch_id}", _uuid(), body)
+            self.batches[batch_id] = stored
+        project, region = parent.split("/")[1], parent.split("/")[3]
+        return 200, {
+            "name": f"projects/{project}/regions/{region}/operations/{stored.uuid}",
+            "metadata": {
+                "@type": "type.googleapis.com/google.cloud.dataproc.v1.BatchOperationMetadata",
+                "batch": stored.name,
+                "batchUuid": stored.uuid,
+                "operationType": "BATCH",
+                "description": f"Batch {batch_id}",
+            },
+            "done": False,
+        }
+
+    def get(self, batch_id: str) -> tuple[int, dict]:
+        with self._lock:
+            self.gets.append(batch_id)
+            stored = self.batches.get(batch_id)
+            if stored is None:
+                return 404, _error(404, "NOT_FOUND", f"Batch {batch_id} not found")
+            reply = json.loads(stored.body or "{}")
+            reply.update(name=stored.name, uuid=stored.uuid, state=stored.state)
+            return 200, reply
+
+
+class _Handler(BaseHTTPRequestHandler):
+    dataproc: FakeDataproc
+
+    def do_POST(self) -> None:
+        url = urlsplit(self.path)
+        parts = url.path.strip("/").split("/")
+        # v1 projects P locations R batches
+        if len(parts) != 6 or parts[0] != "v1" or parts[5] != "batches":
+            return self._reply(404, _error(404, "NOT_FOUND", f"no route {url.path}"))
+        parent = "/".join(parts[1:5])
+        batch_id = parse_qs(url.query).get("batchId", [""])[0]
+        if not batch_id:
+            return self._reply(400, _error(400, "INVALID_ARGUMENT", "batchId is required"))
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+        self._reply(*self.dataproc.create(parent, batch_id, body))
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path).path.strip("/").split("/")
+        if len(parts) != 7 or parts[0] != "v1" or parts[5] != "batches":
+            return self._reply(404, _error(404, "NOT_FOUND", f"no route {self.path}"))
+        self._reply(*self.dataproc.get(parts[6]))
+
+    def _reply(self, code: int, payload: dict) -> None:
+        data = json.dumps(payload).encode("utf-8")
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args) -> None:  # keep test output quiet
+        pass
+
+
+def _error(code: int, status: str, message: str) -> dict:
+    return {"error": {"code": code, "message": message, "status": status}}
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
