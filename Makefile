@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 JOB := $(PY) -m jobs
 
-.PHONY: help setup data backfill daily replay simulate status report run test bench lint lock clean
+.PHONY: help setup data backfill daily replay upload simulate status report run test bench lint lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,6 +26,15 @@ $(STAMP): requirements.lock tools/python.sh tools/java.sh
 	@touch $@
 
 setup: $(STAMP) ## Create the virtual environment and install pinned dependencies
+
+# The BigQuery and Cloud Storage emulators of the cloud tests, in their own venv
+# (their pins clash with the job's clients); see tools/emulators/setup.sh.
+EMULATORS_VENV ?= .venv-emulators
+EMULATORS_STAMP := $(EMULATORS_VENV)/.installed
+$(EMULATORS_STAMP): tools/emulators/requirements.lock tools/emulators/setup.sh tools/python.sh
+	@rm -rf $(EMULATORS_VENV)
+	@bash tools/emulators/setup.sh $(EMULATORS_VENV)
+	@touch $@
 
 data: $(STAMP) ## Generate the year's extracts [SCALE=1] [SEED=...]
 	$(JOB) data $(if $(SCALE),--scale $(SCALE)) $(if $(SEED),--seed $(SEED))
@@ -40,6 +49,9 @@ replay: $(STAMP) ## Reprocess one day that already ran: DATE=YYYY-MM-DD
 	@test -n "$(DATE)" || { echo "replay: set DATE=YYYY-MM-DD"; exit 2; }
 	$(JOB) replay --date $(DATE)
 
+upload: $(STAMP) ## Copy the generated extracts to the landing bucket: ENV=dev [FROM=... TO=...]
+	$(JOB) upload $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+
 simulate: $(STAMP) ## Local Cloud Scheduler: tick the trigger function until nothing is pending
 	$(JOB) simulate
 
@@ -52,8 +64,9 @@ report: $(STAMP) ## Write the HTML report (.local/report.html) from the warehous
 run: $(STAMP) ## The whole year: data -> backfill -> simulate -> summary
 	$(JOB) run
 
-test: $(STAMP) ## Run the whole test suite (offline): pipeline, then infra
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: $(STAMP) $(EMULATORS_STAMP) ## Run the whole test suite (offline): pipeline, cloud path on emulators, infra
+	TICKETS_EMULATORS_VENV=$(CURDIR)/$(EMULATORS_VENV) TICKETS_REQUIRE_EMULATORS=1 \
+	  $(PY) -m pytest $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory test-infra
 
 bench: $(STAMP) ## Measure speed side by side with a DuckDB-SQL baseline
@@ -73,6 +86,6 @@ lock: ## Re-resolve requirements.lock from pyproject.toml
 	    .lock-venv/bin/pip freeze --exclude-editable; } > requirements.lock && rm -rf .lock-venv
 
 clean: ## Remove generated data, the warehouse and the virtual environment
-	rm -rf .local $(VENV) dist
+	rm -rf .local $(VENV) $(EMULATORS_VENV) dist
 
 -include infra/infra.mk

@@ -109,7 +109,7 @@ class EnvNames:
     @property
     def staging_dataset(self) -> str:
         """Per-run staging tables live here and expire on their own (DESIGN §5)."""
-        return f"{self.gcp.dataset}_staging"
+        return self.gcp.staging_dataset
 
     @property
     def batch_submitter_role(self) -> str:

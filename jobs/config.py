@@ -83,6 +83,11 @@ class GcpSettings:
     require_partition_filter: bool
     github_repository: str
 
+    @property
+    def staging_dataset(self) -> str:
+        """Per-run staging tables of the commit; the dataset expires them (DESIGN §5)."""
+        return f"{self.dataset}_staging"
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -12,9 +12,9 @@ def landing_for(settings: Settings) -> Landing:
         from jobs.landing.local import LocalLanding
 
         return LocalLanding(settings.local.landing)
-    raise NotImplementedError(
-        f"environment {settings.name!r}: the Cloud Storage landing is not built yet (issue 4)"
-    )
+    from jobs.landing.gcs import GcsLanding
+
+    return GcsLanding(settings.gcp.landing_bucket, settings.gcp.project)
 
 
 def warehouse_for(settings: Settings) -> Warehouse:
@@ -22,6 +22,6 @@ def warehouse_for(settings: Settings) -> Warehouse:
         from jobs.warehouse.duckdb import DuckDBWarehouse
 
         return DuckDBWarehouse(settings.local.warehouse)
-    raise NotImplementedError(
-        f"environment {settings.name!r}: the BigQuery warehouse is not built yet (issue 4)"
-    )
+    from jobs.warehouse.bigquery import BigQueryWarehouse
+
+    return BigQueryWarehouse(settings.gcp)

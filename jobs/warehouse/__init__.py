@@ -47,11 +47,25 @@ class Commit:
     first_day: dt.date
     last_day: dt.date
     tables: dict[str, pa.Table] = field(default_factory=dict)
+    # The created_date range of every fact row the commit may touch, stored or new:
+    # the MERGE reads only those partitions of fact_tickets.
+    fact_created: tuple[dt.date, dt.date] | None = None
 
     @property
     def replaces(self) -> bool:
         """Only an explicit replay may overwrite days that already succeeded."""
         return self.mode == "replay"
+
+    def parameters(self) -> dict:
+        """The query parameters of the commit statements (statements.commit_statements)."""
+        fact_from, fact_to = self.fact_created or (self.first_day, self.last_day)
+        return {
+            "first_day": self.first_day,
+            "last_day": self.last_day,
+            "run_id": self.run_id,
+            "fact_from": fact_from,
+            "fact_to": fact_to,
+        }
 
 
 class Warehouse(Protocol):

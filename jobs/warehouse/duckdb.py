@@ -27,8 +27,11 @@ from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit
 from jobs.warehouse.statements import (
     ALREADY_COMMITTED,
     commit_statements,
+    end_attempts_statement,
     landed_before_query,
     prior_state_query,
+    start_attempts_statement,
+    started_attempts_query,
 )
 
 _LOCKS: dict[Path, threading.Lock] = {}
@@ -100,46 +103,37 @@ class DuckDBWarehouse:
     def start_attempts(
         self, days: list[dt.date], mode: str, run_id: str, batch_id: str | None
     ) -> list[Attempt]:
-        started = dt.datetime.now(dt.UTC)
+        params = {
+            "days": days,
+            "first_day": min(days),
+            "last_day": max(days),
+            "mode": mode,
+            "run_id": run_id,
+            "started_at": dt.datetime.now(dt.UTC),
+            "batch_id": batch_id,
+        }
         with self._connect() as con:
             con.begin()
-            previous = dict(
-                con.execute(
-                    "SELECT business_date, max(attempt) FROM ingestion_state "
-                    "WHERE business_date BETWEEN $first AND $last GROUP BY business_date",
-                    {"first": min(days), "last": max(days)},
-                ).fetchall()
-            )
-            attempts = [Attempt(day, previous.get(day, 0) + 1) for day in days]
-            con.executemany(
-                "INSERT INTO ingestion_state "
-                "(business_date, status, mode, run_id, attempt, started_at, batch_id) "
-                "VALUES (?, 'running', ?, ?, ?, ?, ?)",
-                [(a.business_date, mode, run_id, a.attempt, started, batch_id) for a in attempts],
-            )
+            self._run(con, start_attempts_statement(), params)
+            started = self._run(con, started_attempts_query(), params).fetchall()
             con.commit()
-        return attempts
+        return [Attempt(day, attempt) for day, attempt in started]
 
     def end_attempts(
         self, attempts: list[Attempt], run_id: str, status: str, error: str | None
     ) -> None:
-        keys = [(a.business_date, a.attempt, run_id) for a in attempts]
+        days = [a.business_date for a in attempts]
+        params = {
+            "days": days,
+            "first_day": min(days),
+            "last_day": max(days),
+            "run_id": run_id,
+            "status": status,
+            "error": error,
+            "finished_at": dt.datetime.now(dt.UTC),
+        }
         with self._connect() as con:
-            con.begin()
-            if status == "discard":
-                con.executemany(
-                    "DELETE FROM ingestion_state "
-                    "WHERE business_date = ? AND attempt = ? AND run_id = ? AND status = 'running'",
-                    keys,
-                )
-            else:
-                finished = dt.datetime.now(dt.UTC)
-                con.executemany(
-                    "UPDATE ingestion_state SET status = ?, error = ?, finished_at = ? "
-                    "WHERE business_date = ? AND attempt = ? AND run_id = ? AND status = 'running'",
-                    [(status, error, finished, *key) for key in keys],
-                )
-            con.commit()
+            self._run(con, end_attempts_statement(discard=status == "discard"), params)
 
     def prior_state(self, ticket_ids: pa.Table) -> pa.Table:
         ids = ticket_ids.column("ticket_id").to_pylist()
@@ -154,11 +148,7 @@ class DuckDBWarehouse:
         missing = set(STAGED_TABLES) - set(commit.tables)
         if missing:
             raise ValueError(f"commit lacks staged table(s): {', '.join(sorted(missing))}")
-        params = {
-            "first_day": commit.first_day,
-            "last_day": commit.last_day,
-            "run_id": commit.run_id,
-        }
+        params = commit.parameters()
         with self._connect() as con:
             for name in STAGED_TABLES:
                 target = schemas.table(name).arrow_schema()
@@ -169,6 +159,9 @@ class DuckDBWarehouse:
                 for number, sql in enumerate(commit_statements(_stage, replaces=commit.replaces)):
                     self._run(con, sql, params)
                     faults.point(f"commit:{number}")
+                    injected = faults.failing_statement(f"commit:{number}")
+                    if injected:
+                        con.execute(to_duckdb(injected))
                 con.commit()
             except duckdb.Error as exc:
                 con.rollback()

@@ -1,0 +1,365 @@
+"""The cloud warehouse: a BigQuery dataset, with the same semantics as the DuckDB file.
+
+A commit stages each of the run's tables as a Parquet object in the staging
+bucket, loads it into a per-run staging table (in `<dataset>_staging`, whose
+default expiration removes leftovers of killed runs), and then runs the shared
+statements of `statements.py` as one multi-statement transaction: either every
+table of the day changes, or none does. A concurrent commit of the same day
+fails inside that transaction on the ALREADY_COMMITTED guard.
+
+Query parameters are bound as typed parameters for single statements; the
+commit script inlines them as literals (BigQuery scripts accept parameters, the
+emulator does not), through sqlglot, so no value is ever pasted in as text.
+Set `BIGQUERY_EMULATOR_HOST` (and `STORAGE_EMULATOR_HOST`) to talk to local
+emulators instead of Google.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import sqlglot
+from sqlglot import exp
+
+from jobs import faults, schemas
+from jobs.config import GcpSettings
+from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit
+from jobs.warehouse.statements import (
+    ALREADY_COMMITTED,
+    commit_statements,
+    end_attempts_statement,
+    landed_before_query,
+    prior_state_query,
+    start_attempts_statement,
+    started_attempts_query,
+)
+
+STAGING_EXPIRATION_MS = 24 * 3600 * 1000
+_LOADERS = 4  # load jobs in flight at once while staging a commit
+
+
+class SchemaMismatch(RuntimeError):
+    """A table in BigQuery does not have the columns schemas/ declares."""
+
+
+class BigQueryWarehouse:
+    def __init__(self, gcp: GcpSettings, bigquery_client=None, storage_client=None):
+        self.gcp = gcp
+        self.project = gcp.project
+        self.dataset = f"{gcp.project}.{gcp.dataset}"
+        self.staging_dataset = f"{gcp.project}.{gcp.staging_dataset}"
+        self._bigquery = bigquery_client
+        self._storage = storage_client
+
+    # -- clients (created on first use, so importing and wiring cost nothing) --
+
+    @cached_property
+    def client(self):
+        from google.cloud import bigquery
+
+        if self._bigquery is not None:
+            return self._bigquery
+        emulator = os.environ.get("BIGQUERY_EMULATOR_HOST")
+        if emulator:
+            from google.api_core.client_options import ClientOptions
+            from google.auth.credentials import AnonymousCredentials
+
+            return bigquery.Client(
+                project=self.project,
+                credentials=AnonymousCredentials(),
+                client_options=ClientOptions(api_endpoint=emulator),
+            )
+        return bigquery.Client(project=self.project, location=self.gcp.dataset_location)
+
+    @cached_property
+    def storage(self):
+        from google.cloud import storage
+
+        if self._storage is not None:
+            return self._storage
+        if os.environ.get("STORAGE_EMULATOR_HOST"):
+            from google.auth.credentials import AnonymousCredentials
+
+            return storage.Client(project=self.project, credentials=AnonymousCredentials())
+        return storage.Client(project=self.project)
+
+    # -- the Warehouse interface ---------------------------------------------
+
+    def ensure_tables(self) -> None:
+        """Create what is missing (locally, against an emulator); verify what exists.
+
+        In the cloud Terraform creates the datasets and tables from the same
+        schemas/ files, and this only checks that they still match.
+        """
+        from google.api_core.exceptions import NotFound
+        from google.cloud import bigquery
+
+        for dataset_id, expiration in (
+            (self.dataset, None),
+            (self.staging_dataset, STAGING_EXPIRATION_MS),
+        ):
+            try:
+                self.client.get_dataset(dataset_id)
+            except NotFound:
+                dataset = bigquery.Dataset(dataset_id)
+                dataset.location = self.gcp.dataset_location
+                dataset.default_table_expiration_ms = expiration
+                self.client.create_dataset(dataset, exists_ok=True)
+        for table in schemas.tables().values():
+            try:
+                existing = self.client.get_table(f"{self.dataset}.{table.name}")
+            except NotFound:
+                self.client.create_table(_table_resource(self.dataset, table), exists_ok=True)
+                continue
+            _verify(table, existing)
+
+    def state(self) -> pa.Table:
+        return self._select("SELECT * FROM ingestion_state ORDER BY business_date, attempt", {})
+
+    def start_attempts(
+        self, days: list[dt.date], mode: str, run_id: str, batch_id: str | None
+    ) -> list[Attempt]:
+        params = {
+            "days": days,
+            "first_day": min(days),
+            "last_day": max(days),
+            "mode": mode,
+            "run_id": run_id,
+            "started_at": dt.datetime.now(dt.UTC),
+            "batch_id": batch_id,
+        }
+        self._execute(start_attempts_statement(), params)
+        started = self._select(started_attempts_query(), params).to_pylist()
+        return [Attempt(r["business_date"], r["attempt"]) for r in started]
+
+    def end_attempts(
+        self, attempts: list[Attempt], run_id: str, status: str, error: str | None
+    ) -> None:
+        days = [a.business_date for a in attempts]
+        params = {
+            "days": days,
+            "first_day": min(days),
+            "last_day": max(days),
+            "run_id": run_id,
+            "status": status,
+            "error": error,
+            "finished_at": dt.datetime.now(dt.UTC),
+        }
+        self._execute(end_attempts_statement(discard=status == "discard"), params)
+
+    def prior_state(self, ticket_ids: pa.Table) -> pa.Table:
+        ids = ticket_ids.column("ticket_id").to_pylist()
+        return self._select(prior_state_query(), {"ticket_ids": ids}, "fact_tickets")
+
+    def landed_before(self, day: dt.date) -> pa.Table:
+        return self._select(landed_before_query(), {"day": day}, "tickets_raw")
+
+    def commit(self, commit: Commit) -> None:
+        from google.api_core.exceptions import GoogleAPICallError
+
+        missing = set(STAGED_TABLES) - set(commit.tables)
+        if missing:
+            raise ValueError(f"commit lacks staged table(s): {', '.join(sorted(missing))}")
+        prefix = _staging_prefix(commit.run_id)
+        staged = self._stage(commit, prefix)
+        params = commit.parameters()
+        parts = ["BEGIN TRANSACTION"]
+        for number, sql in enumerate(commit_statements(staged.get, replaces=commit.replaces)):
+            parts.append(_inline(sql, params))
+            injected = faults.failing_statement(f"commit:{number}")
+            if injected:
+                parts.append(injected)
+        parts.append("COMMIT TRANSACTION")
+        try:
+            self._execute(";\n".join(parts) + ";", {})
+        except GoogleAPICallError as exc:
+            if ALREADY_COMMITTED in str(exc):
+                day = re.search(rf"{ALREADY_COMMITTED}: (\d{{4}}-\d{{2}}-\d{{2}})", str(exc))
+                raise AlreadyCommitted(day.group(1) if day else str(exc)) from None
+            raise
+        finally:
+            self._drop_staging(prefix)
+
+    def query(self, sql: str, **params) -> pa.Table:
+        return self._select(sql, params)
+
+    # -- staging --------------------------------------------------------------
+
+    def _stage(self, commit: Commit, prefix: str) -> dict[str, str]:
+        """Upload each table as Parquet and load it into a per-run staging table.
+
+        Returns the staging table of each name, as the statements refer to it.
+        """
+        staged = {name: f"`{self.staging_dataset}.{prefix}_{name}`" for name in STAGED_TABLES}
+        with ThreadPoolExecutor(_LOADERS) as pool:
+            for result in pool.map(lambda name: self._load(commit, prefix, name), STAGED_TABLES):
+                del result  # map re-raises the first failure
+        return staged
+
+    def _load(self, commit: Commit, prefix: str, name: str) -> None:
+        from google.cloud import bigquery
+
+        table = schemas.table(name)
+        target = table.arrow_schema()
+        rows = commit.tables[name].select(target.names).cast(target)
+        buffer = io.BytesIO()
+        pq.write_table(rows, buffer)
+        blob_name = f"commits/{prefix}/{name}.parquet"
+        self.storage.bucket(self.gcp.staging_bucket).blob(blob_name).upload_from_string(
+            buffer.getvalue(), content_type="application/octet-stream"
+        )
+        staging_table = f"{self.staging_dataset}.{prefix}_{name}"
+        # Created with the declared schema first: a load then cannot infer other types.
+        resource = bigquery.Table(staging_table, schema=_schema_fields(table))
+        self.client.create_table(resource, exists_ok=True)
+        self.client.load_table_from_uri(
+            f"gs://{self.gcp.staging_bucket}/{blob_name}",
+            staging_table,
+            job_config=bigquery.LoadJobConfig(
+                source_format=bigquery.SourceFormat.PARQUET,
+                write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+                parquet_options=_list_inference(),
+            ),
+        ).result()
+
+    def _drop_staging(self, prefix: str) -> None:
+        # Best effort: the staging dataset's default expiration and the bucket's lifecycle
+        # rule remove whatever a killed run leaves behind.
+        for name in STAGED_TABLES:
+            self.client.delete_table(f"{self.staging_dataset}.{prefix}_{name}", not_found_ok=True)
+        bucket = self.storage.bucket(self.gcp.staging_bucket)
+        for blob in self.storage.list_blobs(bucket, prefix=f"commits/{prefix}/"):
+            blob.delete()
+
+    # -- running SQL ----------------------------------------------------------
+
+    def _job_config(self, params: dict):
+        from google.cloud import bigquery
+
+        return bigquery.QueryJobConfig(
+            default_dataset=self.dataset,
+            query_parameters=[_parameter(name, value) for name, value in params.items()],
+        )
+
+    def _execute(self, sql: str, params: dict) -> None:
+        used = {name: params[name] for name in _parameters_in(sql) if name in params}
+        self.client.query(sql, job_config=self._job_config(used)).result()
+
+    def _select(self, sql: str, params: dict, table_name: str | None = None) -> pa.Table:
+        used = {name: params[name] for name in _parameters_in(sql) if name in params}
+        rows = (
+            self.client.query(sql, job_config=self._job_config(used))
+            .result()
+            .to_arrow(create_bqstorage_client=False)
+        )
+        if table_name is None:
+            return rows
+        target = schemas.table(table_name).arrow_schema()
+        return rows.select(target.names).cast(target)
+
+
+def _staging_prefix(run_id: str) -> str:
+    return re.sub(r"[^a-z0-9_]", "_", run_id.lower())
+
+
+def _parameters_in(sql: str) -> list[str]:
+    return sorted(set(re.findall(r"@([a-z_][a-z0-9_]*)", sql)))
+
+
+def _parameter(name: str, value):
+    """A typed BigQuery query parameter from a Python value."""
+    from google.cloud import bigquery
+
+    if isinstance(value, list | tuple):
+        kind = _bigquery_type(value[0]) if value else "STRING"
+        return bigquery.ArrayQueryParameter(name, kind, list(value))
+    return bigquery.ScalarQueryParameter(name, _bigquery_type(value), value)
+
+
+def _bigquery_type(value) -> str:
+    if isinstance(value, bool):
+        return "BOOL"
+    if isinstance(value, int):
+        return "INT64"
+    if isinstance(value, float):
+        return "FLOAT64"
+    if isinstance(value, dt.datetime):
+        return "TIMESTAMP"
+    if isinstance(value, dt.date):
+        return "DATE"
+    return "STRING"  # str, and None (the nullable error and batch_id)
+
+
+def _inline(sql: str, params: dict) -> str:
+    """The statement with each @parameter replaced by a typed literal."""
+
+    def literal(node):
+        if isinstance(node, exp.Parameter):
+            return _literal(params[node.name])
+        return node
+
+    return sqlglot.parse_one(sql, read="bigquery").transform(literal).sql(dialect="bigquery")
+
+
+def _literal(value) -> exp.Expression:
+    if value is None:
+        return exp.null()
+    if isinstance(value, dt.datetime):
+        return exp.cast(exp.Literal.string(value.isoformat()), "TIMESTAMP")
+    if isinstance(value, dt.date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+    if isinstance(value, list | tuple):
+        return exp.Array(expressions=[_literal(v) for v in value])
+    return exp.convert(value)
+
+
+def _schema_fields(table: schemas.Table):
+    from google.cloud import bigquery
+
+    return [bigquery.SchemaField.from_api_repr(field) for field in table.bigquery_fields()]
+
+
+def _table_resource(dataset: str, table: schemas.Table):
+    from google.cloud import bigquery
+
+    resource = bigquery.Table(f"{dataset}.{table.name}", schema=_schema_fields(table))
+    resource.description = table.description
+    resource.time_partitioning = bigquery.TimePartitioning(
+        type_=bigquery.TimePartitioningType.DAY, field=table.partition_field
+    )
+    resource.clustering_fields = list(table.clustering) or None
+    return resource
+
+
+def _verify(table: schemas.Table, existing) -> None:
+    declared = [(c.name, c.type, c.mode) for c in table.columns]
+    actual = [(f.name, _standard_type(f.field_type), f.mode or "NULLABLE") for f in existing.schema]
+    if declared != actual:
+        missing = sorted(set(declared) - set(actual))
+        unexpected = sorted(set(actual) - set(declared))
+        raise SchemaMismatch(
+            f"table {existing.full_table_id} does not match schemas/{table.name}.json: "
+            f"missing or different {missing}, not declared {unexpected}"
+        )
+
+
+def _standard_type(legacy: str) -> str:
+    """The API reports legacy type names (INTEGER, FLOAT, BOOLEAN); schemas/ uses standard ones."""
+    return {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL", "RECORD": "STRUCT"}.get(
+        legacy, legacy
+    )
+
+
+def _list_inference():
+    from google.cloud.bigquery.format_options import ParquetOptions
+
+    options = ParquetOptions()
+    options.enable_list_inference = True  # Parquet LIST columns load as REPEATED, not records
+    return options

@@ -1,0 +1,105 @@
+"""Fixtures of the cloud-path tests: the BigQuery and Cloud Storage emulators, and a
+Google Cloud environment (`platform = "gcp"`) whose clients talk to them.
+
+The emulators start once per test session. Under `make test` they are required
+(`TICKETS_REQUIRE_EMULATORS=1`): a missing emulator fails the run instead of
+skipping the cloud tests quietly. Run by hand without them, the tests skip
+with a message that says how to build them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jobs import config
+from jobs.config import Settings
+from tests.cloud import emulators
+from tests.conftest import BACKFILL_TO, WORLD_END, WORLD_START
+
+PROJECT = "test-project"
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.cloud)
+
+
+@pytest.fixture(scope="session")
+def emulators_running(tmp_path_factory):
+    try:
+        emulators.venv()
+    except emulators.EmulatorsMissing as exc:
+        if os.environ.get("TICKETS_REQUIRE_EMULATORS") == "1":
+            pytest.fail(str(exc), pytrace=False)
+        pytest.skip(str(exc))
+    with emulators.running(tmp_path_factory.mktemp("emulators"), PROJECT) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def cloud_env(emulators_running) -> Iterator[emulators.Emulators]:
+    """The emulator hosts in this process's environment, where the clients look."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in emulators_running.environment().items():
+            patch.setenv(name, value)
+        yield emulators_running
+
+
+@pytest.fixture(scope="session")
+def cloud_env_dir(tmp_path_factory) -> Path:
+    """An environment folder holding `cloud`: env/dev over the small world's window."""
+    env_dir = tmp_path_factory.mktemp("cloud-env")
+    (env_dir / "cloud").mkdir()
+    text = (config.ENV_DIR / "dev" / "config.toml").read_text(encoding="utf-8")
+    replacements = {
+        'name = "dev"': 'name = "cloud"',
+        'project = "ops-tickets-dev"': f'project = "{PROJECT}"',
+        'start = "2025-01-01"': f'start = "{WORLD_START}"',
+        'end = "2025-12-31"': f'end = "{WORLD_END}"',
+        'backfill_to = "2025-10-31"': f'backfill_to = "{BACKFILL_TO}"',
+        "scale = 1.0": "scale = 0.05",
+        "defect_rate = 0.005": "defect_rate = 0.04",
+    }
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    (env_dir / "cloud" / "config.toml").write_text(text, encoding="utf-8")
+    return env_dir
+
+
+@pytest.fixture
+def cloud_settings(cloud_env, cloud_env_dir) -> Settings:
+    """The `cloud` environment with a dataset and buckets of this test's own."""
+    return fresh_cloud_settings(cloud_env_dir)
+
+
+def fresh_cloud_settings(env_dir: Path) -> Settings:
+    """The `cloud` environment with a new dataset and new, empty buckets."""
+    from google.cloud import storage
+
+    settings = config.load("cloud", env_dir=env_dir)
+    suffix = uuid.uuid4().hex[:8]
+    gcp = dataclasses.replace(
+        settings.gcp,
+        dataset=f"ops_{suffix}",
+        landing_bucket=f"landing-{suffix}",
+        staging_bucket=f"staging-{suffix}",
+    )
+    client = storage.Client(project=PROJECT, credentials=anonymous())
+    for bucket in (gcp.landing_bucket, gcp.staging_bucket):
+        client.create_bucket(bucket)
+    return dataclasses.replace(settings, gcp=gcp)
+
+
+def anonymous():
+    from google.auth.credentials import AnonymousCredentials
+
+    return AnonymousCredentials()
