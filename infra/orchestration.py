@@ -38,12 +38,12 @@ from constructs import Construct
 
 from infra.artifacts import CodeArtifacts
 from infra.naming import EnvNames
+from jobs.cloud_tick import SCHEDULER_BODY  # the tick body the function and `make daily` share
 
 ENTRY_POINT = "tick"  # functions/main.py: the functions-framework HTTP target
 FUNCTION_MEMORY = "512M"
 FUNCTION_TIMEOUT_SECONDS = 120
 SCHEDULER_RETRY = {"retry_count": 3, "min_backoff": "60s", "max_backoff": "600s", "doublings": 3}
-SCHEDULER_BODY = {"source": "cloud-scheduler"}
 
 
 def function_environment(

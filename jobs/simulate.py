@@ -28,12 +28,16 @@ FINAL = {"up_to_date", "waiting", "failed", "bad_request"}
 
 
 def run(settings: Settings, max_ticks: int = 1000) -> int:
+    pending = _pending_days(settings)
     with serve_function(settings) as url:
         for number in range(1, max_ticks + 1):
             started = time.monotonic()
             code, reply = send_tick(url)
             seconds = time.monotonic() - started
-            print(f"tick {number}: HTTP {code} {_describe(reply)} ({seconds:.1f} s)", flush=True)
+            print(
+                f"tick {number}/{pending}: HTTP {code} {_describe(reply)} ({seconds:.1f} s)",
+                flush=True,
+            )
             if reply.get("status") in FINAL:
                 return 1 if reply.get("status") in {"failed", "bad_request"} else 0
     print(f"simulate: stopped after {max_ticks} ticks with days still pending")
@@ -106,6 +110,15 @@ def _wait_until_listening(port: int, server: subprocess.Popen, timeout: float = 
             return
         time.sleep(0.1)
     raise RuntimeError(f"the function server did not listen on port {port} within {timeout} s")
+
+
+def _pending_days(settings: Settings) -> int:
+    """How many ticks should process a day: the progress count of the simulation."""
+    from jobs import resources, state
+
+    sim = settings.simulation
+    nxt = state.next_day(resources.warehouse_for(settings).state(), sim.start, sim.end)
+    return 0 if nxt.up_to_date else (sim.end - nxt.day).days + 1
 
 
 def _describe(reply: dict) -> str:

@@ -16,9 +16,8 @@ import base64
 import datetime as dt
 import logging
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +28,10 @@ import google_crc32c
 from jobs import config
 from jobs.landing import EXTRACT_PREFIX, extract_key
 from jobs.landing.local import LocalLanding
+from jobs.progress import MB, Progress
 
 log = logging.getLogger("jobs.upload")
 DEFAULT_WORKERS = 8
-MB = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -125,7 +124,9 @@ def sync(
     started = time.monotonic()
     files = local_files(source, first, last)
     todo = plan(files, remote_checksums(client, bucket))
-    progress = Progress(len(todo.upload), sum(f.size for f in todo.upload), stream)
+    progress = Progress(
+        "upload", len(todo.upload), "files", sum(f.size for f in todo.upload), stream
+    )
     try:
         failed = _upload_all(client.bucket(bucket), todo.upload, workers, progress)
     finally:
@@ -167,65 +168,6 @@ def _upload_all(
     finally:  # on Ctrl-C, drop the queued files instead of uploading them all first
         pool.shutdown(wait=True, cancel_futures=True)
     return failed
-
-
-class Progress:
-    """A bar redrawn in place on a terminal; otherwise a log line every `every_s`
-    seconds and every tenth of the files, so a CI log shows it moving without
-    drowning in it."""
-
-    def __init__(
-        self,
-        files: int,
-        nbytes: int,
-        stream: TextIO | None = None,
-        every_s: float = 10.0,
-        clock: Callable[[], float] = time.monotonic,
-    ):
-        self.total_files, self.total_bytes = files, nbytes
-        self.stream = stream if stream is not None else sys.stderr
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.every_s, self.clock = every_s, clock
-        self.files = self.bytes = 0
-        self.started = self.last = clock()
-        self.step = max(1, -(-files // 10))  # ceil(files / 10)
-        self.drawn = 0  # length of the line on the terminal
-        self._lock = threading.Lock()
-
-    def advance(self, nbytes: int) -> None:
-        with self._lock:
-            self.files += 1
-            self.bytes += nbytes
-            now, done = self.clock(), self.files == self.total_files
-            if self.tty:
-                if done or now - self.last >= 0.1:
-                    text = self.bar(now)
-                    self.stream.write("\r" + text.ljust(self.drawn))  # blank a longer line
-                    self.stream.flush()
-                    self.drawn, self.last = len(text), now
-            elif done or now - self.last >= self.every_s or self.files % self.step == 0:
-                log.info(
-                    "upload: %d/%d files, %.1f/%.1f MB",
-                    self.files,
-                    self.total_files,
-                    self.bytes / MB,
-                    self.total_bytes / MB,
-                    extra={"files_done": self.files, "bytes_done": self.bytes},
-                )
-                self.last = now
-
-    def bar(self, now: float, width: int = 30) -> str:
-        filled = width * self.files // max(1, self.total_files)
-        rate = self.bytes / MB / max(now - self.started, 1e-9)
-        return (
-            f"upload [{'#' * filled}{'.' * (width - filled)}] {self.files}/{self.total_files} "
-            f"files  {self.bytes / MB:.1f}/{self.total_bytes / MB:.1f} MB  {rate:.1f} MB/s"
-        )
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 # --- command line ----------------------------------------------------------------------

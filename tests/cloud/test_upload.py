@@ -8,13 +8,12 @@ import base64
 import dataclasses
 import datetime as dt
 import io
-import logging
 from pathlib import Path
 
 import pytest
 
 from jobs import upload
-from jobs.upload import LocalFile, Progress, plan
+from jobs.upload import LocalFile, plan
 from tests.cloud.conftest import PROJECT, anonymous
 
 DAYS = [dt.date(2025, 1, d) for d in (1, 2, 3)]
@@ -89,54 +88,6 @@ def test_local_files_are_the_extracts_in_the_range(tmp_path):
         key(DAYS[2]),
     ]
     assert [f.key for f in upload.local_files(tmp_path, last=DAYS[0])] == [key(DAYS[0])]
-
-
-# --- progress ---------------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_progress_off_a_terminal_logs_every_tenth_and_when_time_passes(caplog):
-    clock = Clock()
-    progress = Progress(20, 20 * MB_, io.StringIO(), every_s=10.0, clock=clock)
-    with caplog.at_level(logging.INFO, logger="jobs.upload"):
-        for i in range(20):
-            clock.now += 0.5 if i != 6 else 30.0  # a slow 7th file
-            progress.advance(MB_)
-    logged = [r.getMessage() for r in caplog.records]
-    # Files 2, 4, ..., 20 (a tenth of 20 is 2), plus the 7th after 30 s without a line.
-    assert len(logged) == 11
-    assert logged[3] == "upload: 7/20 files, 7.0/20.0 MB"
-    assert logged[-1] == "upload: 20/20 files, 20.0/20.0 MB"
-    assert progress.stream.getvalue() == ""
-
-
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_on_a_terminal_redraws_one_line(caplog):
-    clock, stream = Clock(), Terminal()
-    progress = Progress(4, 8 * MB_, stream, clock=clock)
-    with caplog.at_level(logging.INFO, logger="jobs.upload"):
-        for step in (0.125, 0.125, 0.125, 9.625):  # 16 MB/s for three files, then slow
-            clock.now += step
-            progress.advance(2 * MB_)
-        progress.close()
-    assert caplog.records == []
-    out = stream.getvalue()
-    assert out.startswith("\r") and out.endswith("\n") and out.count("\n") == 1
-    lines = out[1:-1].split("\r")
-    assert lines[2] == f"upload [{'#' * 22}{'.' * 8}] 3/4 files  6.0/8.0 MB  16.0 MB/s"
-    # The last line is one character shorter (0.8 MB/s): padded to blank the one before.
-    assert lines[3] == f"upload [{'#' * 30}] 4/4 files  8.0/8.0 MB  0.8 MB/s "
 
 
 # --- against the emulator ---------------------------------------------------------------
