@@ -54,27 +54,36 @@ class World:
         }
 
 
+def small_env(
+    env_dir: Path, name: str, template: str, replacements: dict[str, str] | None = None
+) -> Settings:
+    """env/<template> as environment `name` in env_dir, over the small world's window
+    (two weeks, a small scale, a high defect rate); `replacements` change more lines."""
+    text = (config.ENV_DIR / template / "config.toml").read_text(encoding="utf-8")
+    changes = {
+        f'name = "{template}"': f'name = "{name}"',
+        'start = "2025-01-01"': f'start = "{WORLD_START}"',
+        'end = "2025-12-31"': f'end = "{WORLD_END}"',
+        'backfill_to = "2025-10-31"': f'backfill_to = "{BACKFILL_TO}"',
+        "scale = 1.0": "scale = 0.05",
+        "defect_rate = 0.005": "defect_rate = 0.04",
+        **(replacements or {}),
+    }
+    for old, new in changes.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    (env_dir / name).mkdir(parents=True)
+    (env_dir / name / "config.toml").write_text(text, encoding="utf-8")
+    return config.load(name, env_dir=env_dir)
+
+
 @pytest.fixture(scope="session")
 def small_world(tmp_path_factory) -> World:
     from jobs.generator import generate
 
     root = tmp_path_factory.mktemp("world")
     env_dir = root / "env"
-    (env_dir / "e2e").mkdir(parents=True)
-    text = (config.ENV_DIR / "local" / "config.toml").read_text(encoding="utf-8")
-    replacements = {
-        'name = "local"': 'name = "e2e"',
-        'start = "2025-01-01"': f'start = "{WORLD_START}"',
-        'end = "2025-12-31"': f'end = "{WORLD_END}"',
-        'backfill_to = "2025-10-31"': f'backfill_to = "{BACKFILL_TO}"',
-        "scale = 1.0": "scale = 0.05",
-        "defect_rate = 0.005": "defect_rate = 0.04",
-    }
-    for old, new in replacements.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    (env_dir / "e2e" / "config.toml").write_text(text, encoding="utf-8")
-    settings = config.load("e2e", env_dir=env_dir)
+    settings = small_env(env_dir, "e2e", template="local")
     landing = root / "landing"
     generate(settings, landing, start=WORLD_START, end=WORLD_END)
     world = World(env_dir=env_dir, landing=landing, settings=settings)

@@ -34,9 +34,11 @@ from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit
 from jobs.warehouse.statements import (
     ALREADY_COMMITTED,
     commit_statements,
+    end_attempts_parameters,
     end_attempts_statement,
     landed_before_query,
     prior_state_query,
+    start_attempts_parameters,
     start_attempts_statement,
     started_attempts_query,
 )
@@ -126,16 +128,9 @@ class BigQueryWarehouse:
     def start_attempts(
         self, days: list[dt.date], mode: str, run_id: str, batch_id: str | None
     ) -> list[Attempt]:
-        params = {
-            "days": days,
-            "first_day": min(days),
-            "last_day": max(days),
-            "mode": mode,
-            "run_id": run_id,
-            "started_at": dt.datetime.now(dt.UTC),
-            "batch_id": batch_id,
-        }
+        params = start_attempts_parameters(days, mode, run_id, batch_id)
         self._execute(start_attempts_statement(), params)
+        faults.point("attempts:inserted")
         started = self._select(started_attempts_query(), params).to_pylist()
         return [Attempt(r["business_date"], r["attempt"]) for r in started]
 
@@ -143,15 +138,7 @@ class BigQueryWarehouse:
         self, attempts: list[Attempt], run_id: str, status: str, error: str | None
     ) -> None:
         days = [a.business_date for a in attempts]
-        params = {
-            "days": days,
-            "first_day": min(days),
-            "last_day": max(days),
-            "run_id": run_id,
-            "status": status,
-            "error": error,
-            "finished_at": dt.datetime.now(dt.UTC),
-        }
+        params = end_attempts_parameters(days, run_id, status, error)
         self._execute(end_attempts_statement(discard=status == "discard"), params)
 
     def prior_state(self, ticket_ids: pa.Table) -> pa.Table:
@@ -169,6 +156,7 @@ class BigQueryWarehouse:
             raise ValueError(f"commit lacks staged table(s): {', '.join(sorted(missing))}")
         prefix = _staging_prefix(commit.run_id)
         staged = self._stage(commit, prefix)
+        faults.point("stage:done")
         params = commit.parameters()
         parts = ["BEGIN TRANSACTION"]
         for number, sql in enumerate(commit_statements(staged.get, replaces=commit.replaces)):
@@ -177,8 +165,10 @@ class BigQueryWarehouse:
             if injected:
                 parts.append(injected)
         parts.append("COMMIT TRANSACTION")
+        faults.point("commit:script_ready")
         try:
             self._execute(";\n".join(parts) + ";", {})
+            faults.point("commit:script_done")
         except GoogleAPICallError as exc:
             if ALREADY_COMMITTED in str(exc):
                 day = re.search(rf"{ALREADY_COMMITTED}: (\d{{4}}-\d{{2}}-\d{{2}})", str(exc))
@@ -215,6 +205,7 @@ class BigQueryWarehouse:
         self.storage.bucket(self.gcp.staging_bucket).blob(blob_name).upload_from_string(
             buffer.getvalue(), content_type="application/octet-stream"
         )
+        faults.point(f"stage:uploaded:{name}")
         staging_table = f"{self.staging_dataset}.{prefix}_{name}"
         # Created with the declared schema first: a load then cannot infer other types.
         resource = bigquery.Table(staging_table, schema=_schema_fields(table))
@@ -228,6 +219,7 @@ class BigQueryWarehouse:
                 parquet_options=_list_inference(),
             ),
         ).result()
+        faults.point(f"stage:loaded:{name}")
 
     def _drop_staging(self, prefix: str) -> None:
         # Best effort: the staging dataset's default expiration and the bucket's lifecycle

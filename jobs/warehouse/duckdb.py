@@ -27,9 +27,11 @@ from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit
 from jobs.warehouse.statements import (
     ALREADY_COMMITTED,
     commit_statements,
+    end_attempts_parameters,
     end_attempts_statement,
     landed_before_query,
     prior_state_query,
+    start_attempts_parameters,
     start_attempts_statement,
     started_attempts_query,
 )
@@ -103,15 +105,7 @@ class DuckDBWarehouse:
     def start_attempts(
         self, days: list[dt.date], mode: str, run_id: str, batch_id: str | None
     ) -> list[Attempt]:
-        params = {
-            "days": days,
-            "first_day": min(days),
-            "last_day": max(days),
-            "mode": mode,
-            "run_id": run_id,
-            "started_at": dt.datetime.now(dt.UTC),
-            "batch_id": batch_id,
-        }
+        params = start_attempts_parameters(days, mode, run_id, batch_id)
         with self._connect() as con:
             con.begin()
             self._run(con, start_attempts_statement(), params)
@@ -123,15 +117,7 @@ class DuckDBWarehouse:
         self, attempts: list[Attempt], run_id: str, status: str, error: str | None
     ) -> None:
         days = [a.business_date for a in attempts]
-        params = {
-            "days": days,
-            "first_day": min(days),
-            "last_day": max(days),
-            "run_id": run_id,
-            "status": status,
-            "error": error,
-            "finished_at": dt.datetime.now(dt.UTC),
-        }
+        params = end_attempts_parameters(days, run_id, status, error)
         with self._connect() as con:
             self._run(con, end_attempts_statement(discard=status == "discard"), params)
 
@@ -154,6 +140,7 @@ class DuckDBWarehouse:
                 target = schemas.table(name).arrow_schema()
                 staged = commit.tables[name].select(target.names).cast(target)
                 con.register(_stage(name), staged)
+            faults.point("commit:staged")
             con.begin()
             try:
                 for number, sql in enumerate(commit_statements(_stage, replaces=commit.replaces)):
@@ -163,6 +150,7 @@ class DuckDBWarehouse:
                     if injected:
                         con.execute(to_duckdb(injected))
                 con.commit()
+                faults.point("commit:committed")
             except duckdb.Error as exc:
                 con.rollback()
                 if ALREADY_COMMITTED in str(exc):

@@ -7,6 +7,7 @@ Arrow tables locally, per-run staging tables in BigQuery).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from jobs.schemas import table
@@ -146,3 +147,31 @@ def end_attempts_statement(discard: bool) -> str:
         "UPDATE ingestion_state SET status = @status, error = @error, "
         f"finished_at = @finished_at {where}"
     )
+
+
+def start_attempts_parameters(
+    days: list[dt.date], mode: str, run_id: str, batch_id: str | None
+) -> dict:
+    return {
+        "days": days,
+        "first_day": min(days),
+        "last_day": max(days),
+        "mode": mode,
+        "run_id": run_id,
+        "started_at": dt.datetime.now(dt.UTC),
+        "batch_id": batch_id,
+    }
+
+
+def end_attempts_parameters(
+    days: list[dt.date], run_id: str, status: str, error: str | None
+) -> dict:
+    return {
+        "days": days,
+        "first_day": min(days),
+        "last_day": max(days),
+        "run_id": run_id,
+        "status": status,
+        "error": error,
+        "finished_at": dt.datetime.now(dt.UTC),
+    }

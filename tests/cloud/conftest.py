@@ -20,7 +20,7 @@ import pytest
 from jobs import config
 from jobs.config import Settings
 from tests.cloud import emulators
-from tests.conftest import BACKFILL_TO, WORLD_END, WORLD_START
+from tests.conftest import small_env
 
 PROJECT = "test-project"
 
@@ -57,21 +57,8 @@ def cloud_env(emulators_running) -> Iterator[emulators.Emulators]:
 def cloud_env_dir(tmp_path_factory) -> Path:
     """An environment folder holding `cloud`: env/dev over the small world's window."""
     env_dir = tmp_path_factory.mktemp("cloud-env")
-    (env_dir / "cloud").mkdir()
-    text = (config.ENV_DIR / "dev" / "config.toml").read_text(encoding="utf-8")
-    replacements = {
-        'name = "dev"': 'name = "cloud"',
-        'project = "ops-tickets-dev"': f'project = "{PROJECT}"',
-        'start = "2025-01-01"': f'start = "{WORLD_START}"',
-        'end = "2025-12-31"': f'end = "{WORLD_END}"',
-        'backfill_to = "2025-10-31"': f'backfill_to = "{BACKFILL_TO}"',
-        "scale = 1.0": "scale = 0.05",
-        "defect_rate = 0.005": "defect_rate = 0.04",
-    }
-    for old, new in replacements.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    (env_dir / "cloud" / "config.toml").write_text(text, encoding="utf-8")
+    project = {'project = "ops-tickets-dev"': f'project = "{PROJECT}"'}
+    small_env(env_dir, "cloud", template="dev", replacements=project)
     return env_dir
 
 
