@@ -19,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from typing import IO
 
 from jobs.config import REPO_ROOT, Settings
 
@@ -68,10 +69,20 @@ def send_tick(url: str, body: bytes = b"{}", timeout: float = 600) -> tuple[int,
 
 
 @contextlib.contextmanager
-def serve_function(settings: Settings) -> Iterator[str]:
-    """functions-framework serving functions/main.py:tick on a free local port."""
+def serve_function(
+    settings: Settings, environ: dict[str, str] | None = None, output: IO | None = None
+) -> Iterator[str]:
+    """functions-framework serving functions/main.py:tick on a free local port.
+
+    `environ` replaces this process's environment for the server (tests pass the
+    variables the deployed function gets); `output` takes its stdout and stderr.
+    """
     port = _free_port()
-    env = {**os.environ, "TICKETS_ENV": settings.name, "PYTHONPATH": str(REPO_ROOT)}
+    env = {
+        **(os.environ if environ is None else environ),
+        "TICKETS_ENV": settings.name,
+        "PYTHONPATH": str(REPO_ROOT),
+    }
     server = subprocess.Popen(
         [
             sys.executable, "-m", "functions_framework",
@@ -82,6 +93,8 @@ def serve_function(settings: Settings) -> Iterator[str]:
         ],
         env=env,
         cwd=REPO_ROOT,
+        stdout=output,
+        stderr=subprocess.STDOUT if output else None,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -93,6 +106,7 @@ def serve_function(settings: Settings) -> Iterator[str]:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+            server.wait(timeout=30)
 
 
 def _free_port() -> int:

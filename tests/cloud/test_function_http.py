@@ -14,10 +14,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -26,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs import config, resources
+from jobs import config, resources, simulate
 from jobs.config import Settings
 from tests.cloud.conftest import PROJECT, anonymous, fresh_cloud_settings
 from tests.conftest import WORLD_END, WORLD_START, World
@@ -102,14 +98,9 @@ def served(cloud_env, cloud_env_dir, tmp_path) -> Iterator[Served]:
 
 @contextlib.contextmanager
 def _serve(env_dir: Path, dataproc: FakeDataproc, log: Path) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = {
         **os.environ,  # with the emulator hosts (cloud_env)
-        "PYTHONPATH": str(config.REPO_ROOT),
         "TICKETS_ENV_DIR": str(env_dir),
-        "TICKETS_ENV": "cloud",
         # what infra/orchestration.py gives the function, Dataproc pointed at the fake
         "DATAPROC_API_ENDPOINT": dataproc.endpoint,
         "JOB_ENTRYPOINT_URI": ENTRYPOINT,
@@ -122,39 +113,9 @@ def _serve(env_dir: Path, dataproc: FakeDataproc, log: Path) -> Iterator[str]:
     }
     for name in ("TICKETS_IN_BATCH", "TICKETS_BATCH_ID", "TICKETS_LANDING", "TICKETS_WAREHOUSE"):
         env.pop(name, None)
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "functions_framework",
-                "--target", "tick", "--source", str(SOURCE),
-                "--host", "127.0.0.1", "--port", str(port),
-            ],
-            env=env,
-            cwd=config.REPO_ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            _wait_for(port, server, log)
-            yield f"http://127.0.0.1:{port}/"
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=30)
-
-
-def _wait_for(port: int, server: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the function exited: {log.read_text(errors='replace')}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"the function did not listen within {timeout} s")
+    settings = config.load("cloud", env_dir=env_dir)
+    with log.open("wb") as output, simulate.serve_function(settings, env, output) as url:
+        yield url
 
 
 def _land(small_world: World, settings: Settings, day: dt.date) -> None:
