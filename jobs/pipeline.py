@@ -78,6 +78,7 @@ def daily(ctx: Context, max_days: int = 1, only: dt.date | None = None) -> Outco
     sim = ctx.settings.simulation
     for _ in range(max_days):
         nxt = state.next_day(ctx.warehouse.state(), sim.start, sim.end)
+        faults.point("plan:next_day")
         if nxt.up_to_date:
             outcome.skipped = outcome.skipped or "up to date"
             break
@@ -146,6 +147,7 @@ def _process(ctx: Context, days: list[dt.date], mode: str) -> Outcome:
     started = time.monotonic()
     run_id = f"{mode}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     outcome = Outcome(mode=mode, run_id=run_id)
+    faults.point("run:start")
     files, unreadable = [], None
     for day in days:
         try:
@@ -153,12 +155,14 @@ def _process(ctx: Context, days: list[dt.date], mode: str) -> Outcome:
         except UnreadableExtract as exc:
             unreadable = exc
             break
+    faults.point("read:inspected")
     if files:
         _commit_days(ctx, files, mode, run_id, outcome)
     if unreadable is not None and outcome.ok:
         attempts = ctx.warehouse.start_attempts([unreadable.day], mode, run_id, ctx.batch_id)
         ctx.warehouse.end_attempts(attempts, run_id, "failed", str(unreadable))
         outcome.failed = (unreadable.day, str(unreadable))
+    faults.point("run:end")
     outcome.seconds = time.monotonic() - started
     return outcome
 
@@ -168,10 +172,12 @@ def _commit_days(
 ) -> None:
     days = [f.day for f in files]
     attempts = ctx.warehouse.start_attempts(days, mode, run_id, ctx.batch_id)
+    faults.point("attempts:started")
     try:
         commit, figures = _compute(ctx, files, mode, run_id, attempts)
         faults.point("before_commit")
         ctx.warehouse.commit(commit)
+        faults.point("commit:returned")
     except AlreadyCommitted as exc:
         ctx.warehouse.end_attempts(attempts, run_id, "discard", None)
         outcome.skipped = f"already committed by another run ({exc})"
@@ -205,10 +211,13 @@ def _compute(
     # computed rows instead of re-planning every expression above them, which is
     # most of the cost of a small run.
     checked = validate.check(extract.read(spark, files), tz).localCheckpoint()
+    faults.point("transform:validated")
     enriched = versions.with_fact_columns(
         versions.versions_of_day(validate.valid_rows(checked)), settings.sla, tz
     ).localCheckpoint()
+    faults.point("transform:versions")
     touched = enriched.select("business_date", "ticket_id").toArrow()
+    faults.point("transform:touched")
     ticket_ids = pc.unique(touched.column("ticket_id"))
     if mode == "replay":
         prior, prior_rows = _rebuilt_prior_state(ctx, first)
@@ -218,7 +227,9 @@ def _compute(
         prior_rows = prior_arrow.num_rows
         prior = _to_spark(spark, prior_arrow, "fact_tickets")
         prior_created = prior_arrow
+    faults.point("read:prior_state")
     steps = timeline.steps(enriched, prior, first, last).localCheckpoint()
+    faults.point("transform:timeline")
     day_versions = timeline.day_versions(steps, tz)
     open_days = timeline.open_ticket_days(steps, first)
     days = timeline.day_spine(spark, first, last)
@@ -236,7 +247,9 @@ def _compute(
         "backlog_daily": backlog,
         "daily_ops_metrics": daily_ops_metrics(features, backlog, day_versions, counts),
     }
+    faults.point("transform:before_to_arrow")
     arrow = {name: frame.toArrow() for name, frame in tables.items()}
+    faults.point("transform:to_arrow")
     per_version_day = touched.group_by("business_date").aggregate([("ticket_id", "count")])
     upserted = {r["business_date"]: r["ticket_id_count"] for r in per_version_day.to_pylist()}
     per_day = {
@@ -274,6 +287,7 @@ def _compute(
     arrow["ingestion_state"] = pa.Table.from_pylist(
         figures, schema=table("ingestion_state").arrow_schema()
     )
+    faults.point("transform:computed")
     commit = Commit(
         run_id=run_id,
         mode=mode,
@@ -307,6 +321,7 @@ def _rebuilt_prior_state(ctx: Context, day: dt.date) -> tuple[DataFrame, int]:
     """
     settings, tz = ctx.settings, ctx.settings.time_zone
     history_rows = ctx.warehouse.landed_before(day)
+    faults.point("read:history")
     landed = _to_spark(ctx.spark, history_rows, "tickets_raw")
     rechecked = validate.check(landed.withColumn(CORRUPT_RECORD, F.lit(None).cast("string")), tz)
     history = versions.with_fact_columns(
