@@ -56,9 +56,10 @@ bootstrap: ## One-time per env: state bucket, CI identity (WIF + plan-only accou
 test-infra: $(INFRA_STAMP) ## Infra tests: synthesized stacks, IAM, checkov, packaging (offline)
 	$(INFRA_RUN) -m pytest tests/infra --confcutdir=tests/infra -p no:cacheprovider $(PYTEST_ARGS)
 
-lint-infra: $(INFRA_STAMP) ## checkov on every synthesized stack, actionlint on the workflows
+lint-infra: $(INFRA_STAMP) ## checkov on the stacks, actionlint, pip-audit on the locks, secret scan
 	@$(MAKE) --no-print-directory synth ENV=all
 	$(INFRA_RUN) -m infra.security
+	$(INFRA_PY) tools/security_scan.py
 
 bench-infra: $(INFRA_STAMP) ## Time a warm synthesis of every cloud environment's stacks
 	$(INFRA_RUN) tools/infra_bench.py
