@@ -1,7 +1,7 @@
 """Reading the daily extracts: a pre-flight check per file, then one Spark read.
 
 A file that cannot be read as the contract says (no header, a header missing
-columns, bytes that are not UTF-8) raises `UnreadableExtract` naming the file
+columns, bytes that are not UTF-8, an unbalanced quote) raises `UnreadableExtract` naming the file
 and the problem, before anything is written. Row-level problems are not errors
 here: every record is returned, and validation decides what is quarantined.
 """
@@ -72,7 +72,31 @@ def inspect(landing: Landing, day: dt.date) -> ExtractFile:
     duplicated = sorted({c for c in header if header.count(c) > 1})
     if duplicated:
         raise UnreadableExtract(day, uri, f"header repeats column(s) {', '.join(duplicated)}")
+    broken = _broken_quoting(text)
+    if broken:
+        raise UnreadableExtract(day, uri, broken)
     return ExtractFile(day=day, uri=uri, header=header)
+
+
+def _broken_quoting(text: str) -> str | None:
+    """Where the file's quoting breaks RFC 4180, if it does.
+
+    A quoted value that is never closed makes a CSV reader take every following
+    line into that one value, so the valid rows after it would end up inside one
+    quarantined record; a quote closed early leaves text after it. Either way the
+    file's records cannot be told apart, so the day fails naming the line.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        return (
+            f"unbalanced quotes: the record starting on line {start} does not parse "
+            f"({exc}, at line {reader.line_num})"
+        )
+    return None
 
 
 def read(spark: SparkSession, files: list[ExtractFile]) -> DataFrame:

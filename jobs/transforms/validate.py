@@ -41,6 +41,12 @@ def _timestamp(text: Column) -> Column:
     return F.when(text.rlike(_TIMESTAMP_TEXT), F.try_to_timestamp(text, F.lit(_TIMESTAMP_PATTERN)))
 
 
+def _has_nul() -> Column:
+    """A NUL byte in any value: never text, a sign of a corrupted record (and it would
+    otherwise make a ticket id that looks like another one)."""
+    return F.concat_ws("", *[F.col(c) for c in SOURCE_COLUMNS]).contains("\x00")
+
+
 def check(raw: DataFrame, time_zone: str) -> DataFrame:
     """Every record with typed values (`t_<column>`) and its reason codes.
 
@@ -63,7 +69,7 @@ def check(raw: DataFrame, time_zone: str) -> DataFrame:
     t = {c: F.col(f"t_{c}") for c in SOURCE_COLUMNS}
     present = {c: x[c].isNotNull() for c in SOURCE_COLUMNS}
     rules = [
-        ("malformed_row", F.col(CORRUPT_RECORD).isNotNull()),
+        ("malformed_row", F.col(CORRUPT_RECORD).isNotNull() | _has_nul()),
         ("missing_ticket_id", t["ticket_id"].isNull()),
         ("bad_created_at", t["created_at"].isNull()),
         ("bad_updated_at", t["updated_at"].isNull()),
