@@ -33,12 +33,11 @@ from jobs.config import GcpSettings
 from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit
 from jobs.warehouse.statements import (
     ALREADY_COMMITTED,
+    attempts_parameters,
     commit_statements,
-    end_attempts_parameters,
     end_attempts_statement,
     landed_before_query,
     prior_state_query,
-    start_attempts_parameters,
     start_attempts_statement,
     started_attempts_query,
 )
@@ -128,7 +127,9 @@ class BigQueryWarehouse:
     def start_attempts(
         self, days: list[dt.date], mode: str, run_id: str, batch_id: str | None
     ) -> list[Attempt]:
-        params = start_attempts_parameters(days, mode, run_id, batch_id)
+        params = attempts_parameters(
+            days, run_id, mode=mode, batch_id=batch_id, started_at=dt.datetime.now(dt.UTC)
+        )
         self._execute(start_attempts_statement(), params)
         faults.point("attempts:inserted")
         started = self._select(started_attempts_query(), params).to_pylist()
@@ -138,7 +139,9 @@ class BigQueryWarehouse:
         self, attempts: list[Attempt], run_id: str, status: str, error: str | None
     ) -> None:
         days = [a.business_date for a in attempts]
-        params = end_attempts_parameters(days, run_id, status, error)
+        params = attempts_parameters(
+            days, run_id, status=status, error=error, finished_at=dt.datetime.now(dt.UTC)
+        )
         self._execute(end_attempts_statement(discard=status == "discard"), params)
 
     def prior_state(self, ticket_ids: pa.Table) -> pa.Table:

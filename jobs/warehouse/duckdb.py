@@ -26,12 +26,11 @@ from jobs import faults, schemas
 from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit
 from jobs.warehouse.statements import (
     ALREADY_COMMITTED,
+    attempts_parameters,
     commit_statements,
-    end_attempts_parameters,
     end_attempts_statement,
     landed_before_query,
     prior_state_query,
-    start_attempts_parameters,
     start_attempts_statement,
     started_attempts_query,
 )
@@ -105,7 +104,9 @@ class DuckDBWarehouse:
     def start_attempts(
         self, days: list[dt.date], mode: str, run_id: str, batch_id: str | None
     ) -> list[Attempt]:
-        params = start_attempts_parameters(days, mode, run_id, batch_id)
+        params = attempts_parameters(
+            days, run_id, mode=mode, batch_id=batch_id, started_at=dt.datetime.now(dt.UTC)
+        )
         with self._connect() as con:
             con.begin()
             self._run(con, start_attempts_statement(), params)
@@ -117,7 +118,9 @@ class DuckDBWarehouse:
         self, attempts: list[Attempt], run_id: str, status: str, error: str | None
     ) -> None:
         days = [a.business_date for a in attempts]
-        params = end_attempts_parameters(days, run_id, status, error)
+        params = attempts_parameters(
+            days, run_id, status=status, error=error, finished_at=dt.datetime.now(dt.UTC)
+        )
         with self._connect() as con:
             self._run(con, end_attempts_statement(discard=status == "discard"), params)
 

@@ -149,29 +149,6 @@ def end_attempts_statement(discard: bool) -> str:
     )
 
 
-def start_attempts_parameters(
-    days: list[dt.date], mode: str, run_id: str, batch_id: str | None
-) -> dict:
-    return {
-        "days": days,
-        "first_day": min(days),
-        "last_day": max(days),
-        "mode": mode,
-        "run_id": run_id,
-        "started_at": dt.datetime.now(dt.UTC),
-        "batch_id": batch_id,
-    }
-
-
-def end_attempts_parameters(
-    days: list[dt.date], run_id: str, status: str, error: str | None
-) -> dict:
-    return {
-        "days": days,
-        "first_day": min(days),
-        "last_day": max(days),
-        "run_id": run_id,
-        "status": status,
-        "error": error,
-        "finished_at": dt.datetime.now(dt.UTC),
-    }
+def attempts_parameters(days: list[dt.date], run_id: str, **values) -> dict:
+    """Parameters of the attempts' statements: the run's days, and `values` by name."""
+    return {"days": days, "first_day": min(days), "last_day": max(days), "run_id": run_id, **values}
