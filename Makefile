@@ -73,7 +73,7 @@ bench: $(STAMP) ## Measure speed side by side with a DuckDB-SQL baseline
 	$(PY) -m bench $(BENCH_ARGS)
 	@$(MAKE) --no-print-directory bench-infra
 
-lint: $(STAMP) ## Static checks: ruff, then checkov and actionlint on the infra
+lint: $(STAMP) ## Static checks: ruff; then checkov, actionlint, pip-audit and a secret scan (lint-infra)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	@$(MAKE) --no-print-directory lint-infra
