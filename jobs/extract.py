@@ -1,8 +1,8 @@
 """Reading the daily extracts: a pre-flight check per file, then one Spark read.
 
 A file that cannot be read as the contract says (no header, a header missing
-columns, bytes that are not UTF-8, an unbalanced quote) raises `UnreadableExtract` naming the file
-and the problem, before anything is written. Row-level problems are not errors
+columns, bytes that are not UTF-8, an unbalanced quote) raises `UnreadableExtract`
+naming the file and the problem, before anything is written. Row-level problems are not errors
 here: every record is returned, and validation decides what is quarantined.
 """
 
