@@ -531,9 +531,8 @@ def concurrent_function(
 
 def landing_through(source: Path, target: Path, last: dt.date) -> Path:
     """A copy of the landing folder holding the days up to `last` only."""
-    for folder in sorted((source / "tickets").iterdir()):
-        day = dt.date.fromisoformat(folder.name.removeprefix("dt="))
-        if day <= last:
+    for folder in sorted((source / "tickets").glob("dt=*")):
+        if dt.date.fromisoformat(folder.name.removeprefix("dt=")) <= last:
             shutil.copytree(folder, target / "tickets" / folder.name, dirs_exist_ok=True)
     return target
 
