@@ -78,6 +78,7 @@ def test_eight_ticks_of_the_function_on_duckdb_commit_the_day_once(
     _assert_one_commit(result)
 
 
+@pytest.mark.cloud
 def test_eight_threads_on_bigquery_commit_the_day_once(
     small_world: World,
     spark,

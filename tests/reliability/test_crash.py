@@ -47,6 +47,7 @@ def test_killed_anywhere_on_duckdb_the_next_run_converges(
     _assert_all_converged(harness.sweep(target, reference, items, WORLD_START))
 
 
+@pytest.mark.cloud
 def test_killed_anywhere_on_bigquery_the_next_run_converges(
     small_world: World,
     spark,
