@@ -77,21 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     def run_kind(kind: str, target: harness.Target) -> None:
         sweep_results[kind] = harness.sweep(target, reference, sweeps[kind], START, log.result)
         make = lambda: harness.child.context_for(target.spec, spark)  # noqa: E731
-        for check in (
-            lambda: harness.concurrent_threads(kind, make, reference, START),
-            *(
-                [
-                    lambda: _function_ticks(target, env_dir, landing, out, reference),
-                    lambda: harness.concurrent_processes(kind, target, reference, START),
-                ]
-                if kind == "duckdb"
-                else []
-            ),
-        ):
+        checks = {"threads": lambda: harness.concurrent_threads(kind, make, reference, START)}
+        if kind == "duckdb":  # the function's local runner and N JVMs: DuckDB only
+            checks["function"] = lambda: _function_ticks(target, env_dir, landing, out, reference)
+            checks["processes"] = lambda: harness.concurrent_processes(
+                kind, target, reference, START
+            )
+        for how, check in checks.items():
             try:
                 result = check()
             except Exception as exc:
-                result = harness.Concurrency(kind, "?", 8, 0, False, f"{type(exc).__name__}: {exc}")
+                result = harness.Concurrency(kind, how, 8, 0, False, f"{type(exc).__name__}: {exc}")
             concurrency[kind].append(result)
             log.concurrency(result)
 
