@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 JOB := $(PY) -m jobs
 
-.PHONY: help setup data backfill daily replay upload simulate status report run test bench lint lock clean
+.PHONY: help setup data backfill daily replay upload simulate status report run test reliability bench lint lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ test: $(STAMP) $(EMULATORS_STAMP) ## Run the whole test suite (offline): pipelin
 	TICKETS_EMULATORS_VENV=$(CURDIR)/$(EMULATORS_VENV) TICKETS_REQUIRE_EMULATORS=1 \
 	  $(PY) -m pytest $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory test-infra
+
+reliability: $(STAMP) $(EMULATORS_STAMP) ## Full crash sweep, gauntlet and concurrency, per warehouse: one table of figures
+	TICKETS_EMULATORS_VENV=$(CURDIR)/$(EMULATORS_VENV) $(PY) -m tools.reliability $(RELIABILITY_ARGS)
 
 bench: $(STAMP) ## Measure speed side by side with a DuckDB-SQL baseline
 	$(PY) -m bench $(BENCH_ARGS)
