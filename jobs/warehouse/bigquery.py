@@ -192,8 +192,8 @@ class BigQueryWarehouse:
         """
         staged = {name: f"`{self.staging_dataset}.{prefix}_{name}`" for name in STAGED_TABLES}
         with ThreadPoolExecutor(_LOADERS) as pool:
-            for result in pool.map(lambda name: self._load(commit, prefix, name), STAGED_TABLES):
-                del result  # map re-raises the first failure
+            # list() waits for every load and re-raises the first failure.
+            list(pool.map(lambda name: self._load(commit, prefix, name), STAGED_TABLES))
         return staged
 
     def _load(self, commit: Commit, prefix: str, name: str) -> None:
