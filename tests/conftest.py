@@ -18,6 +18,7 @@ import pytest
 
 from jobs import config
 from jobs.config import LocalSettings, Settings
+from tests.envs import write_env
 
 WORLD_START = dt.date(2025, 1, 1)
 WORLD_END = dt.date(2025, 1, 14)
@@ -59,22 +60,14 @@ def small_env(
 ) -> Settings:
     """env/<template> as environment `name` in env_dir, over the small world's window
     (two weeks, a small scale, a high defect rate); `replacements` change more lines."""
-    text = (config.ENV_DIR / template / "config.toml").read_text(encoding="utf-8")
-    changes = {
-        f'name = "{template}"': f'name = "{name}"',
+    world = {
         'start = "2025-01-01"': f'start = "{WORLD_START}"',
         'end = "2025-12-31"': f'end = "{WORLD_END}"',
         'backfill_to = "2025-10-31"': f'backfill_to = "{BACKFILL_TO}"',
         "scale = 1.0": "scale = 0.05",
         "defect_rate = 0.005": "defect_rate = 0.04",
-        **(replacements or {}),
     }
-    for old, new in changes.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    (env_dir / name).mkdir(parents=True)
-    (env_dir / name / "config.toml").write_text(text, encoding="utf-8")
-    return config.load(name, env_dir=env_dir)
+    return write_env(env_dir, name, template, {**world, **(replacements or {})})
 
 
 @pytest.fixture(scope="session")

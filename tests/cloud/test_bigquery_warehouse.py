@@ -21,7 +21,7 @@ from jobs.warehouse.bigquery import BigQueryWarehouse, SchemaMismatch
 from jobs.warehouse.statements import commit_statements
 from tests.cloud.conftest import fresh_cloud_settings
 from tests.conftest import BACKFILL_TO, WORLD_END, WORLD_START, World
-from tests.e2e.tables import RUN_COLUMNS
+from tests.e2e.tables import warehouse_rows
 
 pytestmark = [pytest.mark.spark, pytest.mark.e2e]
 ALL_TABLES = list(schemas.tables())
@@ -30,22 +30,7 @@ DAYS = (WORLD_END - WORLD_START).days + 1
 
 def snapshot(warehouse) -> dict[str, list[tuple]]:
     """Every row of every table through the Warehouse interface, without run columns."""
-    result = {}
-    for name in ALL_TABLES:
-        columns = [c for c in schemas.table(name).column_names if c not in RUN_COLUMNS]
-        rows = warehouse.query(f"SELECT {', '.join(columns)} FROM {name}").to_pylist()
-        result[name] = sorted(
-            (tuple(_comparable(row[c]) for c in columns) for row in rows), key=repr
-        )
-    return result
-
-
-def _comparable(value):
-    if isinstance(value, float):
-        return round(value, 9)  # sums in another order differ in the last bits
-    if isinstance(value, list):
-        return tuple(value)
-    return value
+    return {name: warehouse_rows(warehouse, name) for name in ALL_TABLES}
 
 
 def _context(settings, landing, spark) -> pipeline.Context:

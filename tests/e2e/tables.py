@@ -26,9 +26,19 @@ def snapshot(path: Path, tables: list[str] = DATA_TABLES) -> dict[str, list[tupl
         return result
 
 
+def warehouse_rows(warehouse, name: str) -> list[tuple]:
+    """The rows of one table through the Warehouse interface (DuckDB or BigQuery),
+    without run-specific columns, in a stable order."""
+    columns = [c for c in schemas.table(name).column_names if c not in RUN_COLUMNS]
+    rows = warehouse.query(f"SELECT {', '.join(columns)} FROM {name}").to_pylist()
+    return sorted((tuple(_rounded(row[c]) for c in columns) for row in rows), key=repr)
+
+
 def _rounded(value):
     # Averages summed in a different order differ in the last bits.
-    return round(value, 9) if isinstance(value, float) else value
+    if isinstance(value, float):
+        return round(value, 9)
+    return tuple(value) if isinstance(value, list) else value
 
 
 def rows(path: Path, sql: str) -> list[tuple]:

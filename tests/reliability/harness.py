@@ -32,10 +32,11 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from jobs import config, pipeline, schemas, state
+from jobs import config, pipeline, state
 from jobs.warehouse import STAGED_TABLES
 from jobs.warehouse.statements import commit_statements
-from tests.e2e.tables import DATA_TABLES, RUN_COLUMNS
+from tests.e2e.tables import DATA_TABLES, warehouse_rows
+from tests.envs import write_env
 from tests.reliability import child
 
 ONE_DAY = dt.timedelta(days=1)
@@ -146,26 +147,12 @@ def days_needed(items: Iterable[Item]) -> int:
 # -- comparing tables ----------------------------------------------------------
 
 
-def table_rows(warehouse, name: str) -> list[tuple]:
-    columns = [c for c in schemas.table(name).column_names if c not in RUN_COLUMNS]
-    rows = warehouse.query(f"SELECT {', '.join(columns)} FROM {name}").to_pylist()
-    return sorted((tuple(_comparable(row[c]) for c in columns) for row in rows), key=repr)
-
-
 def checksums(warehouse) -> dict[str, str]:
     """SHA-256 of each data table's rows, without run columns, in a stable order."""
     return {
-        name: hashlib.sha256(repr(table_rows(warehouse, name)).encode()).hexdigest()[:16]
+        name: hashlib.sha256(repr(warehouse_rows(warehouse, name)).encode()).hexdigest()[:16]
         for name in DATA_TABLES
     }
-
-
-def _comparable(value):
-    if isinstance(value, float):
-        return round(value, 9)  # sums in another order differ in the last bits
-    if isinstance(value, list):
-        return tuple(value)
-    return value
 
 
 def last_succeeded(warehouse) -> dt.date | None:
@@ -543,18 +530,11 @@ def make_env(
     env_dir: Path, name: str, base: str, start: dt.date, end: dt.date, extra: dict[str, str]
 ) -> None:
     """An environment folder `name`, from env/<base> over start..end."""
-    text = (config.ENV_DIR / base / "config.toml").read_text(encoding="utf-8")
-    replacements = {
-        f'name = "{base}"': f'name = "{name}"',
+    window = {
         'start = "2025-01-01"': f'start = "{start}"',
         'end = "2025-12-31"': f'end = "{end}"',
         'backfill_to = "2025-10-31"': f'backfill_to = "{start + ONE_DAY}"',
         "scale = 1.0": "scale = 0.03",
         "defect_rate = 0.005": "defect_rate = 0.04",
-        **extra,
     }
-    for old, new in replacements.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    (env_dir / name).mkdir(parents=True, exist_ok=True)
-    (env_dir / name / "config.toml").write_text(text, encoding="utf-8")
+    write_env(env_dir, name, base, {**window, **extra})
