@@ -20,7 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-from jobs import config, logs, resources
+from jobs import config, logs, progress, resources
 
 log = logging.getLogger("jobs")
 IN_BATCH_VARIABLE = "TICKETS_IN_BATCH"  # set by the Dataproc batch entry point
@@ -192,7 +192,14 @@ def _data(settings: config.Settings, args) -> int:
 
     if settings.platform != "local":
         raise _UsageError("data is generated into the local landing folder; use ENV=local")
-    summary = generate(settings, settings.local.landing, scale=args.scale, seed=args.seed)
+    log.info("data: generating the extracts of %s", settings.simulation.year)
+    summary = generate(
+        settings,
+        settings.local.landing,
+        scale=args.scale,
+        seed=args.seed,
+        progress=progress.per_call("data", "files"),
+    )
     from jobs import report_text
 
     print(report_text.generation_line(summary, settings.local.landing))

@@ -23,6 +23,7 @@ from jobs import extract, faults, state
 from jobs.config import Settings
 from jobs.extract import CORRUPT_RECORD, UnreadableExtract
 from jobs.landing import Landing
+from jobs.progress import Progress
 from jobs.schemas import table
 from jobs.spark import spark_schema, tune_for
 from jobs.transforms import timeline, validate, versions
@@ -30,7 +31,7 @@ from jobs.transforms.metrics.backlog_daily import backlog_daily
 from jobs.transforms.metrics.daily_agent_load import daily_agent_load
 from jobs.transforms.metrics.daily_ops_metrics import daily_ops_metrics
 from jobs.transforms.metrics.features_daily import features_daily
-from jobs.warehouse import AlreadyCommitted, Attempt, Commit, Warehouse
+from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -173,16 +174,19 @@ def _commit_days(
     days = [f.day for f in files]
     attempts = ctx.warehouse.start_attempts(days, mode, run_id, ctx.batch_id)
     faults.point("attempts:started")
+    steps = _Steps(f"{mode} {days[0]}..{days[-1]}", visible=len(days) > 1)
     try:
-        commit, figures = _compute(ctx, files, mode, run_id, attempts)
+        commit, figures = _compute(ctx, files, mode, run_id, attempts, steps)
         faults.point("before_commit")
         ctx.warehouse.commit(commit)
-        faults.point("commit:returned")
+        steps.done("commit:returned", "committed")
     except AlreadyCommitted as exc:
+        steps.close()
         ctx.warehouse.end_attempts(attempts, run_id, "discard", None)
         outcome.skipped = f"already committed by another run ({exc})"
         return
     except Exception as exc:
+        steps.close()
         ctx.warehouse.end_attempts(
             attempts, run_id, "failed", f"{type(exc).__name__}: {exc}"[:2000]
         )
@@ -197,8 +201,37 @@ def _commit_days(
     outcome.day_figures = figures
 
 
+class _Steps:
+    """The milestones of a run: its fault points (jobs.faults), and its progress when it
+    loads several days in one Spark job, where nothing else would show it moving."""
+
+    # Validation, versions, prior state, timeline; each computed table (all staged
+    # tables but ingestion_state); the commit.
+    COUNT = 4 + len(STAGED_TABLES) - 1 + 1
+
+    def __init__(self, label: str, visible: bool):
+        self.progress = Progress(label, self.COUNT, "steps") if visible else None
+
+    def done(self, point: str | None, step: str) -> None:
+        if point is not None:
+            faults.point(point)
+        if self.progress is not None:
+            self.progress.advance(note=step)
+            if self.progress.done == self.COUNT:
+                self.close()
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
+
+
 def _compute(
-    ctx: Context, files: list[extract.ExtractFile], mode: str, run_id: str, attempts: list[Attempt]
+    ctx: Context,
+    files: list[extract.ExtractFile],
+    mode: str,
+    run_id: str,
+    attempts: list[Attempt],
+    steps: _Steps,
 ) -> tuple[Commit, list[dict]]:
     """Read the extracts and compute every table of the commit (DESIGN §4a)."""
     spark, settings = ctx.spark, ctx.settings
@@ -211,11 +244,11 @@ def _compute(
     # computed rows instead of re-planning every expression above them, which is
     # most of the cost of a small run.
     checked = validate.check(extract.read(spark, files), tz).localCheckpoint()
-    faults.point("transform:validated")
+    steps.done("transform:validated", f"read and validated {len(files)} files")
     enriched = versions.with_fact_columns(
         versions.versions_of_day(validate.valid_rows(checked)), settings.sla, tz
     ).localCheckpoint()
-    faults.point("transform:versions")
+    steps.done("transform:versions", "ticket versions")
     touched = enriched.select("business_date", "ticket_id").toArrow()
     faults.point("transform:touched")
     ticket_ids = pc.unique(touched.column("ticket_id"))
@@ -227,11 +260,11 @@ def _compute(
         prior_rows = prior_arrow.num_rows
         prior = _to_spark(spark, prior_arrow, "fact_tickets")
         prior_created = prior_arrow
-    faults.point("read:prior_state")
-    steps = timeline.steps(enriched, prior, first, last).localCheckpoint()
-    faults.point("transform:timeline")
-    day_versions = timeline.day_versions(steps, tz)
-    open_days = timeline.open_ticket_days(steps, first)
+    steps.done("read:prior_state", f"prior state of {prior_rows} tickets")
+    changes = timeline.steps(enriched, prior, first, last).localCheckpoint()
+    steps.done("transform:timeline", "timeline")
+    day_versions = timeline.day_versions(changes, tz)
+    open_days = timeline.open_ticket_days(changes, first)
     days = timeline.day_spine(spark, first, last)
 
     features = features_daily(day_versions, days)
@@ -248,7 +281,10 @@ def _compute(
         "daily_ops_metrics": daily_ops_metrics(features, backlog, day_versions, counts),
     }
     faults.point("transform:before_to_arrow")
-    arrow = {name: frame.toArrow() for name, frame in tables.items()}
+    arrow = {}
+    for name, frame in tables.items():
+        arrow[name] = frame.toArrow()
+        steps.done(None, f"{name}: {arrow[name].num_rows} rows")
     faults.point("transform:to_arrow")
     per_version_day = touched.group_by("business_date").aggregate([("ticket_id", "count")])
     upserted = {r["business_date"]: r["ticket_id_count"] for r in per_version_day.to_pylist()}
@@ -260,7 +296,7 @@ def _compute(
         )
         for r in arrow["daily_ops_metrics"].to_pylist()
     }
-    for frame in (checked, enriched, steps):
+    for frame in (checked, enriched, changes):
         frame.unpersist()  # drop the checkpointed blocks; a long-lived session runs many days
 
     figures = []

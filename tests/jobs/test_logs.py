@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import re
+import shutil
 
 import pytest
 
@@ -126,18 +127,69 @@ def test_without_a_stream_lines_go_to_the_current_stderr(dev, capsys):
 # --- the lines the job and the function write -------------------------------------------
 
 
-@pytest.mark.spark
-def test_the_daily_job_logs_one_line_per_day_with_its_figures(
-    small_world: World, tmp_path, spark, monkeypatch, caplog
-):
-    from jobs import cli, pipeline, resources
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
 
-    warehouse = tmp_path / "w.duckdb"
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(scope="module")
+def backfilled(small_world: World, tmp_path_factory, spark):
+    """A warehouse after a backfill of WORLD_START..BACKFILL_TO, and the lines it logged."""
+    from jobs import pipeline, resources
+
+    warehouse = tmp_path_factory.mktemp("backfilled") / "w.duckdb"
     settings = small_world.with_warehouse(warehouse)
     store = resources.warehouse_for(settings)
     store.ensure_tables()
     ctx = pipeline.Context(settings, resources.landing_for(settings), store, spark)
-    assert pipeline.backfill(ctx, WORLD_START, BACKFILL_TO).ok
+    jobs_log, handler = logging.getLogger("jobs"), _Records()
+    level = jobs_log.level
+    jobs_log.addHandler(handler)
+    jobs_log.setLevel(logging.INFO)
+    try:
+        outcome = pipeline.backfill(ctx, WORLD_START, BACKFILL_TO)
+    finally:
+        jobs_log.removeHandler(handler)
+        jobs_log.setLevel(level)
+    assert outcome.ok
+    return warehouse, outcome.run_id, handler.records
+
+
+@pytest.mark.spark
+def test_a_backfill_logs_each_of_its_steps_with_what_it_made(backfilled):
+    warehouse, run_id, records = backfilled
+    label = f"backfill {WORLD_START}..{BACKFILL_TO}"
+    # Off a terminal (as under pytest) a run of 12 steps logs every second step, and
+    # any step that ends 10 s after the last line (a slow machine).
+    lines = [r.getMessage() for r in records if r.name == "jobs.progress"]
+    pattern = re.compile(re.escape(label) + r": (\d+)/12 steps  \d+ s  (.+)")
+    notes = {int(m[1]): m[2] for m in map(pattern.fullmatch, lines) if m}
+    assert len(notes) == len(lines), lines
+    assert list(notes) == sorted(notes) and {2, 4, 6, 8, 10, 12} <= set(notes), lines
+    assert notes[2] == "ticket versions"
+    assert notes[12] == "committed"
+    # Steps 5-11 are the tables in commit order: 6 is tickets_rejected, 10 backlog_daily.
+    [[rejected]] = rows(
+        warehouse, f"SELECT count(*) FROM tickets_rejected WHERE run_id = '{run_id}'"
+    )
+    [[backlog_days]] = rows(warehouse, "SELECT count(*) FROM backlog_daily")
+    assert rejected > 0 and backlog_days == (BACKFILL_TO - WORLD_START).days + 1
+    assert notes[6] == f"tickets_rejected: {rejected} rows"
+    assert notes[10] == f"backlog_daily: {backlog_days} rows"
+
+
+@pytest.mark.spark
+def test_the_daily_job_logs_one_line_per_day_with_its_figures(
+    backfilled, small_world: World, tmp_path, monkeypatch, caplog
+):
+    from jobs import cli
+
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(backfilled[0], warehouse)
     for name, value in small_world.subprocess_env(warehouse).items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(cli, "_spark_stopped_at_exit", _KeepSpark)  # the shared session

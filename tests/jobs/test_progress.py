@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from jobs.progress import Progress
+from jobs.progress import Progress, per_call
 
 MB_ = 1_000_000
 
@@ -62,3 +62,28 @@ def test_progress_of_items_without_bytes_shows_counts_and_elapsed_time():
     progress.advance()
     progress.close()
     assert stream.getvalue() == f"\rsimulate [{'.' * 30}] 1/61 days  12 s\n"
+
+
+def test_a_note_names_the_step_just_finished(caplog):
+    clock = Clock()
+    progress = Progress("backfill", 3, "steps", stream=io.StringIO(), clock=clock)
+    with caplog.at_level(logging.INFO, logger="jobs.progress"):
+        for seconds, note in ((4.0, "validated"), (25.0, "timeline"), (1.0, "committed")):
+            clock.now += seconds
+            progress.advance(note=note)
+    assert [r.getMessage() for r in caplog.records] == [
+        "backfill: 1/3 steps  4 s  validated",  # every tenth (one step of three)
+        "backfill: 2/3 steps  29 s  timeline",
+        "backfill: 3/3 steps  30 s  committed",
+    ]
+
+
+def test_per_call_makes_the_bar_at_the_first_call_and_ends_its_line_at_the_last():
+    stream = Terminal()
+    report = per_call("data", "files", stream=stream)
+    assert stream.getvalue() == ""
+    report(1, 3)
+    report(3, 3)  # a skipped count still advances to it
+    out = stream.getvalue()
+    assert out.endswith("\n") and out.count("\n") == 1
+    assert out.split("\r")[-1].startswith(f"data [{'#' * 30}] 3/3 files")
