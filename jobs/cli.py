@@ -121,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _context(settings: config.Settings):
+def _context(settings: config.Settings, one_day: bool = False):
     from jobs import pipeline, spark
 
     warehouse = resources.warehouse_for(settings)
@@ -130,7 +130,7 @@ def _context(settings: config.Settings):
         settings=settings,
         landing=resources.landing_for(settings),
         warehouse=warehouse,
-        spark=spark.session(settings),
+        spark=spark.session(settings, one_day),
         batch_id=os.environ.get(logs.BATCH_ID_VARIABLE) or None,
     )
 
@@ -251,7 +251,7 @@ def _daily(settings: config.Settings, args) -> int:
     if args.day is not None and args.max_days != 1:
         raise _UsageError("--day processes exactly one day; drop --max-days")
     with _spark_stopped_at_exit():
-        ctx = _context(settings)
+        ctx = _context(settings, one_day=args.max_days == 1)
         outcome = pipeline.daily(ctx, max_days=args.max_days, only=args.day)
         _log_days(ctx, outcome)
         code = _finish(outcome)

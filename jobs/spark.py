@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pyspark import SparkContext
 from pyspark.sql import SparkSession
 from pyspark.sql import types as T
 
@@ -48,8 +49,14 @@ def spark_schema(table: Table) -> T.StructType:
     return T.StructType(fields)
 
 
-def session(settings: Settings) -> SparkSession:
-    """The active session, or a new local one tuned for small daily runs."""
+def session(settings: Settings, one_day: bool = False) -> SparkSession:
+    """The active session, or a new local one tuned for small daily runs.
+
+    `one_day`: the process runs a single day and exits, so the JVM compiles with
+    its quick compiler only; the optimising one would still be busy with the
+    first day when the process ends (cold `make daily`: 13.6 s against 15.1 s, as
+    medians of three runs on a 2-core machine). Long-lived sessions need it.
+    """
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
@@ -60,7 +67,7 @@ def session(settings: Settings) -> SparkSession:
         SparkSession.builder.master(settings.spark.master)
         .appName(f"ops-tickets-{settings.name}")
         .config("spark.driver.memory", settings.spark.driver_memory)
-        .config("spark.driver.extraJavaOptions", _driver_java_options())
+        .config("spark.driver.extraJavaOptions", _driver_java_options(one_day))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", str(settings.spark.shuffle_partitions))
         .config("spark.sql.adaptive.enabled", "true")
@@ -81,6 +88,10 @@ _SMALL_RUN = {
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.adaptive.enabled": "false",
     "spark.sql.shuffle.partitions": "1",
+    # Evaluate expressions interpreted instead of compiling each projection with
+    # Janino. Measured on a warm session, Nov-Dec one day per run: median 2.95 s a
+    # day against 3.8 s compiled. (An internal Spark setting; its default is FALLBACK.)
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
 }
 
 
@@ -90,13 +101,16 @@ def tune_for(spark: SparkSession, settings: Settings, days: int) -> None:
         "spark.sql.codegen.wholeStage": "true",
         "spark.sql.adaptive.enabled": "true",
         "spark.sql.shuffle.partitions": str(settings.spark.shuffle_partitions),
+        "spark.sql.codegen.factoryMode": "FALLBACK",
     }
     for key, value in (_SMALL_RUN if days <= 7 else large).items():
         spark.conf.set(key, value)
 
 
-def _driver_java_options() -> str:
+def _driver_java_options(one_day: bool) -> str:
     options = ["-XX:+UseSerialGC", "-Xshare:auto", "-Xlog:cds*=off"]
+    if one_day:
+        options.append("-XX:TieredStopAtLevel=1")
     archive = _class_data_archive()
     if archive is not None:
         if archive.exists():
@@ -153,11 +167,28 @@ def _ensure_java() -> None:
 
 
 def stop() -> None:
-    """Stop the local session and its JVM gracefully (a killed JVM writes no archive)."""
+    """Stop the local session and end its JVM now, gracefully (a killed JVM writes no
+    class-data archive).
+
+    Stopping the session alone leaves the JVM running, with its heap, until Python
+    exits; `make run` would then carry the backfill's JVM through the simulation.
+    """
     active = SparkSession.getActiveSession()
     if active is None:
         return
     gateway = active.sparkContext._gateway
     active.stop()
-    if gateway is not None:
-        gateway.shutdown()
+    if gateway is None:
+        return
+    gateway.shutdown()
+    process = getattr(gateway, "proc", None)  # None when PySpark did not launch the JVM
+    if process is not None:
+        process.stdin.close()  # PySpark's gateway server exits at the end of its stdin
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    # The next session in this process starts a JVM of its own.
+    SparkContext._gateway = None
+    SparkContext._jvm = None
