@@ -55,7 +55,7 @@ def session(settings: Settings, one_day: bool = False) -> SparkSession:
     `one_day`: the process runs a single day and exits, so the JVM compiles with
     its quick compiler only; the optimising one would still be busy with the
     first day when the process ends (cold `make daily`: 13.6 s against 15.1 s, as
-    medians of three runs on a 2-core machine). Long-lived sessions need it.
+    means of three alternating runs on a 2-core machine). Long-lived sessions need it.
     """
     active = SparkSession.getActiveSession()
     if active is not None:
