@@ -360,7 +360,7 @@ class _KeepSpark:
 def test_inside_a_batch_the_job_runs_in_process(function_env, fake, monkeypatch, argv):
     built = []
 
-    def context(settings):
+    def context(settings, one_day=False):
         built.append(settings.name)
         raise _RanInProcess
 
