@@ -192,7 +192,6 @@ def _data(settings: config.Settings, args) -> int:
 
     if settings.platform != "local":
         raise _UsageError("data is generated into the local landing folder; use ENV=local")
-    log.info("data: generating the extracts of %s", settings.simulation.year)
     summary = generate(
         settings,
         settings.local.landing,

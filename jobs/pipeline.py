@@ -205,9 +205,9 @@ class _Steps:
     """The milestones of a run: its fault points (jobs.faults), and its progress when it
     loads several days in one Spark job, where nothing else would show it moving."""
 
-    # Validation, versions, prior state, timeline; each computed table (all staged
-    # tables but ingestion_state); the commit.
-    COUNT = 4 + len(STAGED_TABLES) - 1 + 1
+    # Validation, versions, prior state, timeline; each computed table (the staged
+    # tables but ingestion_state, which is written from them); the commit.
+    COUNT = 4 + len(STAGED_TABLES)
 
     def __init__(self, label: str, visible: bool):
         self.progress = Progress(label, self.COUNT, "steps") if visible else None
