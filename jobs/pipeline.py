@@ -25,7 +25,7 @@ from jobs.extract import CORRUPT_RECORD, UnreadableExtract
 from jobs.landing import Landing
 from jobs.progress import Progress
 from jobs.schemas import table
-from jobs.spark import spark_schema, tune_for
+from jobs.spark import checkpoint, spark_schema, tune_for
 from jobs.transforms import timeline, validate, versions
 from jobs.transforms.metrics.backlog_daily import backlog_daily
 from jobs.transforms.metrics.daily_agent_load import daily_agent_load
@@ -243,11 +243,14 @@ def _compute(
     # Checkpoints cut the lineage at each layer: later queries then start from the
     # computed rows instead of re-planning every expression above them, which is
     # most of the cost of a small run.
-    checked = validate.check(extract.read(spark, files), tz).localCheckpoint()
+    checked = checkpoint(validate.check(extract.read(spark, files), tz), len(files))
     steps.done("transform:validated", f"read and validated {len(files)} files")
-    enriched = versions.with_fact_columns(
-        versions.versions_of_day(validate.valid_rows(checked)), settings.sla, tz
-    ).localCheckpoint()
+    enriched = checkpoint(
+        versions.with_fact_columns(
+            versions.versions_of_day(validate.valid_rows(checked)), settings.sla, tz
+        ),
+        len(files),
+    )
     steps.done("transform:versions", "ticket versions")
     touched = enriched.select("business_date", "ticket_id").toArrow()
     faults.point("transform:touched")
@@ -261,7 +264,7 @@ def _compute(
         prior = _to_spark(spark, prior_arrow, "fact_tickets")
         prior_created = prior_arrow
     steps.done("read:prior_state", f"prior state of {prior_rows} tickets")
-    changes = timeline.steps(enriched, prior, first, last).localCheckpoint()
+    changes = checkpoint(timeline.steps(enriched, prior, first, last), len(files))
     steps.done("transform:timeline", "timeline")
     day_versions = timeline.day_versions(changes, tz)
     open_days = timeline.open_ticket_days(changes, first)

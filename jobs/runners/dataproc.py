@@ -70,9 +70,11 @@ SPARK_PROPERTIES = {
     "spark.dynamicAllocation.minExecutors": "2",
     # What jobs/spark.py sets on a local session; on Dataproc the session comes
     # from spark-submit, so they are batch properties. Timestamps are UTC in the
-    # contract, and the job moves data to and from Spark as Arrow.
+    # contract, the job moves data to and from Spark as Arrow, and PySpark does not
+    # record the Python call site of every DataFrame call.
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.python.sql.dataFrameDebugging.enabled": "false",
 }
 DAILY_MAX_EXECUTORS = "2"  # one day: the floor, no scale-out
 BACKFILL_MAX_EXECUTORS = "6"  # months in one job: a little room, still bounded

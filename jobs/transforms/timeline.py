@@ -22,8 +22,8 @@ _STATE_COLUMNS = [c for c in table("fact_tickets").column_names if c != "run_id"
 
 
 def day_spine(spark: SparkSession, first: dt.date, last: dt.date) -> DataFrame:
-    """One row per business day first..last."""
-    return spark.range(1).select(
+    """One row per business day first..last, in one partition."""
+    return spark.range(1, numPartitions=1).select(
         F.explode(F.sequence(F.lit(first), F.lit(last))).alias("business_date")
     )
 

@@ -53,6 +53,7 @@ def _properties(batch_id: str, max_executors: str) -> dict[str, str]:
         "spark.dynamicAllocation.maxExecutors": max_executors,
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.python.sql.dataFrameDebugging.enabled": "false",
         "spark.dataproc.driverEnv.TICKETS_ENV": "dev",
         "spark.dataproc.driverEnv.TICKETS_BATCH_ID": batch_id,
     }

@@ -62,12 +62,48 @@ def test_a_one_day_process_compiles_with_the_quick_compiler_only():
 def test_a_backfill_after_a_day_gets_the_settings_of_large_runs_back(spark):
     settings = config.load("local")
     read = spark.conf.get
+    keys = (
+        "spark.sql.codegen.factoryMode",
+        "spark.sql.shuffle.partitions",
+        "spark.sql.autoBroadcastJoinThreshold",
+    )
     try:
         jobs_spark.tune_for(spark, settings, 1)
-        small = (read("spark.sql.codegen.factoryMode"), read("spark.sql.shuffle.partitions"))
+        small = tuple(read(key) for key in keys)
         jobs_spark.tune_for(spark, settings, 304)
-        large = (read("spark.sql.codegen.factoryMode"), read("spark.sql.shuffle.partitions"))
+        large = tuple(read(key) for key in keys)
     finally:
         jobs_spark.tune_for(spark, settings, 1)
-    assert small == ("NO_CODEGEN", "1")
-    assert large == ("FALLBACK", str(settings.spark.shuffle_partitions))
+    assert small == ("NO_CODEGEN", "1", "-1")
+    assert large == ("FALLBACK", str(settings.spark.shuffle_partitions), "10MB")
+
+
+def _executed_plan(frame) -> str:
+    return frame._jdf.queryExecution().executedPlan().toString()
+
+
+@pytest.mark.parametrize(("days", "shuffles"), [(1, False), (304, True)])
+def test_after_a_small_run_checkpoint_a_days_aggregates_and_joins_need_no_shuffle(
+    spark, days, shuffles
+):
+    from pyspark.sql import functions as F
+
+    settings = config.load("local")
+    try:
+        jobs_spark.tune_for(spark, settings, days)
+        rows = spark.range(0, 1000, numPartitions=3).withColumn("agent", F.col("id") % 7)
+        layer = jobs_spark.checkpoint(rows, days)
+        per_agent = layer.groupBy("agent").agg(F.count("id").alias("versions"))
+        report = per_agent.join(layer.groupBy("agent").agg(F.max("id").alias("last")), "agent")
+        plan = _executed_plan(report)
+        counted = {r["agent"]: (r["versions"], r["last"]) for r in report.collect()}
+    finally:
+        jobs_spark.tune_for(spark, settings, 1)
+    assert ("Exchange" in plan) is shuffles, plan
+    # 0..999 by id % 7: agents 0..5 have 143 ids, agent 6 has 142; the last id of
+    # agent a is the largest n <= 999 with n % 7 == a.
+    assert counted == {a: (143 if a < 6 else 142, 994 + a if a < 6 else 993) for a in range(7)}
+
+
+def test_a_local_session_does_not_record_python_call_sites(spark):
+    assert spark.conf.get("spark.python.sql.dataFrameDebugging.enabled") == "false"
