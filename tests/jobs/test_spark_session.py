@@ -83,7 +83,7 @@ def _executed_plan(frame) -> str:
 
 
 @pytest.mark.parametrize(("days", "shuffles"), [(1, False), (304, True)])
-def test_after_a_small_run_checkpoint_a_days_aggregates_and_joins_need_no_shuffle(
+def test_a_small_runs_checkpoint_spares_a_days_aggregates_and_joins_their_shuffles(
     spark, days, shuffles
 ):
     from pyspark.sql import functions as F
@@ -97,6 +97,7 @@ def test_after_a_small_run_checkpoint_a_days_aggregates_and_joins_need_no_shuffl
         report = per_agent.join(layer.groupBy("agent").agg(F.max("id").alias("last")), "agent")
         plan = _executed_plan(report)
         counted = {r["agent"]: (r["versions"], r["last"]) for r in report.collect()}
+        layer.unpersist()
     finally:
         jobs_spark.tune_for(spark, settings, 1)
     assert ("Exchange" in plan) is shuffles, plan
