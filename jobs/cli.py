@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -130,8 +131,8 @@ def _context(settings: config.Settings, one_day: bool = False):
         settings=settings,
         landing=resources.landing_for(settings),
         warehouse=warehouse,
-        spark=spark.session(settings, one_day),
         batch_id=os.environ.get(logs.BATCH_ID_VARIABLE) or None,
+        start_spark=functools.partial(spark.session, settings, one_day),
     )
 
 

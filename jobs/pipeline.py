@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -38,13 +39,25 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Context:
-    """What a run works with; built by the entry points (jobs/cli.py, the function)."""
+    """What a run works with; built by the entry points (jobs/cli.py, the function).
+
+    The Spark session is given, or `start_spark` starts it when a run first needs it:
+    a run with nothing to do (up to date, range already loaded) then starts no JVM.
+    """
 
     settings: Settings
     landing: Landing
     warehouse: Warehouse
-    spark: SparkSession
+    spark: SparkSession | None = None
     batch_id: str | None = None
+    start_spark: Callable[[], SparkSession] | None = None
+
+    def session(self) -> SparkSession:
+        if self.spark is None:
+            if self.start_spark is None:
+                raise ValueError("a Context needs a Spark session or a way to start one")
+            self.spark = self.start_spark()
+        return self.spark
 
 
 @dataclass
@@ -234,7 +247,7 @@ def _compute(
     steps: _Steps,
 ) -> tuple[Commit, list[dict]]:
     """Read the extracts and compute every table of the commit (DESIGN §4a)."""
-    spark, settings = ctx.spark, ctx.settings
+    spark, settings = ctx.session(), ctx.settings
     tz = settings.time_zone
     first, last = files[0].day, files[-1].day
     ingested_at = dt.datetime.now(dt.UTC)
@@ -361,7 +374,7 @@ def _rebuilt_prior_state(ctx: Context, day: dt.date) -> tuple[DataFrame, int]:
     settings, tz = ctx.settings, ctx.settings.time_zone
     history_rows = ctx.warehouse.landed_before(day)
     faults.point("read:history")
-    landed = _to_spark(ctx.spark, history_rows, "tickets_raw")
+    landed = _to_spark(ctx.session(), history_rows, "tickets_raw")
     rechecked = validate.check(landed.withColumn(CORRUPT_RECORD, F.lit(None).cast("string")), tz)
     history = versions.with_fact_columns(
         versions.versions_of_day(validate.valid_rows(rechecked)), settings.sla, tz

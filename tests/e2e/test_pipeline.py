@@ -204,6 +204,22 @@ def test_rerun_when_up_to_date_changes_nothing(built, small_world: World, spark,
     assert snapshot(path, everything) == before
 
 
+@pytest.mark.parametrize("command", [["daily"], ["backfill"]])
+def test_a_command_with_nothing_to_do_starts_no_spark(built, small_world: World, tmp_path, command):
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(built["daily"], path)
+    # With SPARK_HOME pointing nowhere, any attempt to start Spark fails the command.
+    done = subprocess.run(
+        [sys.executable, "-m", "jobs", *command],
+        env=small_world.subprocess_env(path, SPARK_HOME=str(tmp_path / "no-spark")),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "up to date" in done.stdout or "already loaded" in done.stdout, done.stdout
+
+
 def test_replay_replaces_exactly_that_day(built, small_world: World, spark, tmp_path):
     path = tmp_path / "copy.duckdb"
     shutil.copy(built["daily"], path)
