@@ -15,10 +15,15 @@ _RUN_LOCK = threading.Lock()
 class LocalRunner:
     def __init__(self, settings: Settings):
         self.settings = settings
+        # Made on the first start and kept: the function keeps its runner for the life of
+        # its process, and with it one Spark session, warm from one tick to the next.
+        self._context: pipeline.Context | None = None
 
     def start(self, day: dt.date) -> dict:
         with _RUN_LOCK:
-            outcome = pipeline.daily(_context(self.settings), max_days=1, only=day)
+            if self._context is None:
+                self._context = _new_context(self.settings)
+            outcome = pipeline.daily(self._context, max_days=1, only=day)
         result = {
             "status": "processed"
             if outcome.committed
@@ -33,16 +38,6 @@ class LocalRunner:
             figures = outcome.day_figures[0]
             result.update({k: figures[k] for k in ("rows_in", "rows_rejected", "rows_read")})
         return result
-
-
-_CONTEXTS: dict[str, pipeline.Context] = {}
-
-
-def _context(settings: Settings) -> pipeline.Context:
-    """One context (and Spark session) per environment for the life of the process."""
-    if settings.name not in _CONTEXTS:
-        _CONTEXTS[settings.name] = _new_context(settings)
-    return _CONTEXTS[settings.name]
 
 
 def _new_context(settings: Settings) -> pipeline.Context:

@@ -484,18 +484,14 @@ def concurrent_function(
     test client), with only the pending day landed."""
     from functions_framework import create_app
 
-    from jobs.runners import local
-
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        local._CONTEXTS.clear()  # a context per environment name: this one is new
         app = create_app("tick", str(config.REPO_ROOT / "functions" / "main.py"))
         day = last_succeeded(warehouse) + ONE_DAY
         headers = {"User-Agent": "Google-Cloud-Scheduler", "Authorization": "Bearer test"}
         replies = at_once([lambda: app.test_client().post("/", data=b"", headers=headers)] * ticks)
     finally:
-        local._CONTEXTS.clear()
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
