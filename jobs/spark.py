@@ -8,11 +8,13 @@ Dataproc the session already exists and `session()` returns it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from pyspark import SparkContext
@@ -80,9 +82,28 @@ def session(settings: Settings, one_day: bool = False) -> SparkSession:
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.warehouse.dir", str(REPO_ROOT / ".local" / "spark-warehouse"))
     )
-    spark = builder.getOrCreate()
+    with _jvm_environment():
+        spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+@contextlib.contextmanager
+def _jvm_environment() -> Iterator[None]:
+    """The environment the driver JVM is launched with (PySpark passes it this process's).
+
+    glibc gives threads that allocate native memory arenas of their own, up to eight
+    per core, and the JVM has dozens of threads: two arenas keep a Jan-Oct backfill's
+    JVM about 80 MB smaller (process-tree peak 3009 and 3020 MB against 3077 and
+    3103 MB, alternating runs), in the same time.
+    """
+    saved = os.environ.get("MALLOC_ARENA_MAX")
+    os.environ["MALLOC_ARENA_MAX"] = saved or "2"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["MALLOC_ARENA_MAX"]
 
 
 # Runtime settings per size of run. A day's extract is a few thousand rows, where

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +109,22 @@ def test_a_small_runs_checkpoint_spares_a_days_aggregates_and_joins_their_shuffl
 
 def test_a_local_session_does_not_record_python_call_sites(spark):
     assert spark.conf.get("spark.python.sql.dataFrameDebugging.enabled") == "false"
+
+
+def test_the_driver_jvm_runs_with_two_malloc_arenas(spark):
+    jvm = spark.sparkContext._gateway.proc.pid
+    environment = Path(f"/proc/{jvm}/environ").read_bytes().split(b"\0")
+    # Unless whoever runs the tests chose a value of their own, the JVM alone gets "2".
+    expected = os.environ.get("MALLOC_ARENA_MAX", "2")
+    assert f"MALLOC_ARENA_MAX={expected}".encode() in environment
+
+
+@pytest.mark.parametrize("chosen", [None, "4"])
+def test_the_arena_setting_is_the_jvms_alone_and_a_chosen_one_is_kept(monkeypatch, chosen):
+    if chosen is None:
+        monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    else:
+        monkeypatch.setenv("MALLOC_ARENA_MAX", chosen)
+    with jobs_spark._jvm_environment():
+        assert os.environ["MALLOC_ARENA_MAX"] == (chosen or "2")
+    assert os.environ.get("MALLOC_ARENA_MAX") == chosen
