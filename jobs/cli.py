@@ -207,22 +207,22 @@ def _data(settings: config.Settings, args) -> int:
 
 
 def _backfill(settings: config.Settings, args) -> int:
-    sim = settings.simulation
-    first, last = args.first or sim.backfill_from, args.last or sim.backfill_to
-    if _submits_to_cloud(settings):
-        return _submit_backfill(settings, first, last)
-    with _spark_stopped_at_exit():
-        return _local_backfill(settings, first, last)
-
-
-def _local_backfill(settings: config.Settings, first: dt.date, last: dt.date) -> int:
     from jobs import pipeline
 
-    try:
-        outcome = pipeline.backfill(_context(settings), first, last)
-    except pipeline.RunError as exc:
-        raise _UsageError(str(exc)) from None
-    return _finish(outcome)
+    sim = settings.simulation
+    if _submits_to_cloud(settings):
+        return _submit_backfill(
+            settings, args.first or sim.backfill_from, args.last or sim.backfill_to
+        )
+    with _spark_stopped_at_exit():
+        ctx = _context(settings)
+        try:
+            outcome = pipeline.backfill(
+                ctx, args.first or sim.backfill_from, args.last or sim.backfill_to
+            )
+        except pipeline.RunError as exc:
+            raise _UsageError(str(exc)) from None
+        return _finish(outcome)
 
 
 def _submit_backfill(settings: config.Settings, first: dt.date, last: dt.date) -> int:
@@ -344,24 +344,19 @@ def _run(settings: config.Settings, args) -> int:
     """The whole year on the embedded default: what `make run` does."""
     if settings.platform != "local":
         raise _UsageError("run is the local demo; in the cloud use backfill and the scheduler")
-    from jobs import simulate
-
-    sim = settings.simulation
     steps = [
         ("data", lambda: _data(settings, argparse.Namespace(scale=None, seed=None))),
-        ("backfill", lambda: _local_backfill(settings, sim.backfill_from, sim.backfill_to)),
-        # Served from this process, the function's ticks run on the backfill's Spark session.
-        ("simulate", lambda: simulate.run(settings, serve=simulate.serve_function_here)),
+        ("backfill", lambda: _backfill(settings, argparse.Namespace(first=None, last=None))),
+        ("simulate", lambda: _simulate(settings, argparse.Namespace(max_ticks=1000))),
         ("summary", lambda: _summary(settings, args)),
         ("report", lambda: _report(settings, args)),
     ]
-    with _spark_stopped_at_exit():
-        for name, step in steps:
-            log.info("== %s", name)
-            code = step()
-            if code != 0:
-                log.error("%s failed (exit %d); stopping", name, code)
-                return code
+    for name, step in steps:
+        log.info("== %s", name)
+        code = step()
+        if code != 0:
+            log.error("%s failed (exit %d); stopping", name, code)
+            return code
     return 0
 
 

@@ -4,10 +4,6 @@ The function runs under functions-framework on 127.0.0.1, exactly as deployed;
 each tick is a POST shaped like Cloud Scheduler's (its user agent, a bearer
 token header, an empty JSON object). The function's process keeps one Spark
 session warm across ticks, as a long-lived worker would.
-
-`make run` serves the same function from its own process instead
-(`serve_function_here`), so that the ticks run on the Spark session the backfill
-has just warmed rather than on a new JVM.
 """
 
 from __future__ import annotations
@@ -19,11 +15,10 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import IO
 
 from jobs.config import REPO_ROOT, Settings
@@ -33,15 +28,9 @@ log = logging.getLogger(__name__)
 FINAL = {"up_to_date", "waiting", "failed", "bad_request"}
 
 
-def run(
-    settings: Settings,
-    max_ticks: int = 1000,
-    serve: Callable[[Settings], contextlib.AbstractContextManager[str]] | None = None,
-) -> int:
-    """Tick the function until nothing is pending; `serve` is how it is served
-    (default: `serve_function`, a functions-framework process of its own)."""
+def run(settings: Settings, max_ticks: int = 1000) -> int:
     pending = _pending_days(settings)
-    with (serve or serve_function)(settings) as url:
+    with serve_function(settings) as url:
         for number in range(1, max_ticks + 1):
             started = time.monotonic()
             code, reply = send_tick(url)
@@ -118,30 +107,6 @@ def serve_function(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=30)
-
-
-@contextlib.contextmanager
-def serve_function_here(settings: Settings) -> Iterator[str]:
-    """The same function app (functions-framework's create_app on functions/main.py),
-    served over HTTP on 127.0.0.1 from a thread of this process.
-
-    Its local runner then finds this process's Spark session: after a backfill in the
-    same process, the first tick runs on a JVM that is started and compiled already,
-    where a new function process spends ~10 s starting and warming its own.
-    """
-    import functions_framework
-    from werkzeug.serving import make_server
-
-    os.environ["TICKETS_ENV"] = settings.name  # functions/main.py loads the settings named here
-    app = functions_framework.create_app("tick", str(REPO_ROOT / "functions" / "main.py"))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="function", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        thread.join(timeout=30)
 
 
 def _free_port() -> int:

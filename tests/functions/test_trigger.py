@@ -71,8 +71,8 @@ def test_ticks_process_one_day_each_then_wait_for_the_missing_extract(client, sm
     assert [d for (d,) in succeeded] == [WORLD_START, second]
 
 
-def _backfilled_but_two_days(small_world: World, tmp_path, spark):
-    """A warehouse with the small world loaded but its last two days, by this process."""
+def test_simulate_ticks_the_served_function_until_up_to_date(small_world: World, tmp_path, spark):
+    """`make simulate`: functions-framework on 127.0.0.1 in its own process, real HTTP ticks."""
     from jobs import pipeline, resources
 
     warehouse = tmp_path / "w.duckdb"
@@ -81,12 +81,6 @@ def _backfilled_but_two_days(small_world: World, tmp_path, spark):
     store.ensure_tables()
     ctx = pipeline.Context(settings, resources.landing_for(settings), store, spark)
     assert pipeline.backfill(ctx, WORLD_START, WORLD_END - dt.timedelta(days=2)).ok
-    return warehouse
-
-
-def test_simulate_ticks_the_served_function_until_up_to_date(small_world: World, tmp_path, spark):
-    """`make simulate`: functions-framework on 127.0.0.1 in its own process, real HTTP ticks."""
-    warehouse = _backfilled_but_two_days(small_world, tmp_path, spark)
 
     env = small_world.subprocess_env(warehouse)
     with pytest.MonkeyPatch.context() as patch:
@@ -94,35 +88,6 @@ def test_simulate_ticks_the_served_function_until_up_to_date(small_world: World,
             patch.setenv(name, value)
         assert simulate.run(config.load(), max_ticks=5) == 0
 
-    by_mode = rows(
-        warehouse, "SELECT mode, COUNT(*) FROM ingestion_state GROUP BY mode ORDER BY mode"
-    )
-    assert by_mode == [("backfill", 12), ("daily", 2)]
-
-
-def test_served_from_this_process_the_ticks_run_on_its_spark_session(
-    small_world: World, tmp_path, spark
-):
-    """`make run`: the function served from the process that ran the backfill."""
-    from jobs.runners.local import LocalRunner
-
-    warehouse = _backfilled_but_two_days(small_world, tmp_path, spark)
-
-    sessions = []
-    original = LocalRunner.start
-
-    def start(runner, day):
-        reply = original(runner, day)
-        sessions.append(runner._context.session())
-        return reply
-
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in small_world.subprocess_env(warehouse).items():
-            patch.setenv(name, value)
-        patch.setattr(LocalRunner, "start", start)
-        assert simulate.run(config.load(), serve=simulate.serve_function_here) == 0
-
-    assert len(sessions) == 2 and all(s is spark for s in sessions)
     by_mode = rows(
         warehouse, "SELECT mode, COUNT(*) FROM ingestion_state GROUP BY mode ORDER BY mode"
     )
