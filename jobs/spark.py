@@ -142,15 +142,17 @@ def checkpoint(frame: DataFrame, days: int) -> DataFrame:
     A small run keeps it in one partition: one partition satisfies every grouping, so
     no aggregate, window or join above it needs a shuffle, and each table of a day is
     one Spark job of one stage (with the broadcasts off: 11 jobs a day instead of 19).
-    A large run keeps at most as many partitions as a shuffle makes: the extracts are
-    read one file per partition (jobs/extract.py), and 304 tasks at every step that
-    reads the layer would cost more than they spread.
+    A large run keeps at most as many partitions as a shuffle makes, or as there are
+    cores if there are more (a coalesce runs in the stage that reads the extracts, so
+    it bounds the read's parallelism too): the extracts are read one file per
+    partition (jobs/extract.py), and 304 tasks at every step that reads the layer
+    would cost more than they spread.
     """
     if days <= SMALL_RUN_DAYS:
-        frame = frame.coalesce(1)
-    else:
-        frame = frame.coalesce(int(frame.sparkSession.conf.get("spark.sql.shuffle.partitions")))
-    return frame.localCheckpoint()
+        return frame.coalesce(1).localCheckpoint()
+    spark = frame.sparkSession
+    shuffle = int(spark.conf.get("spark.sql.shuffle.partitions"))
+    return frame.coalesce(max(shuffle, spark.sparkContext.defaultParallelism)).localCheckpoint()
 
 
 def _driver_java_options(one_day: bool) -> str:
