@@ -60,6 +60,19 @@ def test_a_one_day_process_compiles_with_the_quick_compiler_only():
     assert "-XX:TieredStopAtLevel=1" not in jobs_spark._driver_java_options(one_day=False)
 
 
+def test_a_long_lived_jvm_compiles_with_modest_inlining(spark):
+    jvm = spark.sparkContext._jvm
+    diagnostics = jvm.java.lang.management.ManagementFactory.getPlatformMXBean(
+        jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
+    )
+    # The JVM's own defaults are 15, 2500 and 325 (x86-64, JDK 17).
+    limits = {
+        name: diagnostics.getVMOption(name).getValue()
+        for name in ("MaxInlineLevel", "InlineSmallCode", "FreqInlineSize")
+    }
+    assert limits == {"MaxInlineLevel": "9", "InlineSmallCode": "1000", "FreqInlineSize": "150"}
+
+
 def test_a_backfill_after_a_day_gets_the_settings_of_large_runs_back(spark):
     settings = config.load("local")
     read = spark.conf.get
