@@ -160,7 +160,7 @@ def checkpoint(frame: DataFrame, days: int) -> DataFrame:
 # thread took 37 s of CPU in a one-minute Jan-Oct backfill, competing with the job for
 # the two cores (one compilation of the validation stage's generated code alone ran
 # 6.9 s). With these limits it took 30 s, and the backfill ran 61.8 s against 66.3 s,
-# means of six alternating cold runs; a warm session's day 2.48 s against 2.61 s.
+# means of six alternating cold runs; a warm session's day 2.53 s against 2.63 s.
 _MODEST_INLINING = ("-XX:MaxInlineLevel=9", "-XX:InlineSmallCode=1000", "-XX:FreqInlineSize=150")
 
 
