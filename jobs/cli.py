@@ -210,16 +210,12 @@ def _backfill(settings: config.Settings, args) -> int:
     from jobs import pipeline
 
     sim = settings.simulation
+    first, last = args.first or sim.backfill_from, args.last or sim.backfill_to
     if _submits_to_cloud(settings):
-        return _submit_backfill(
-            settings, args.first or sim.backfill_from, args.last or sim.backfill_to
-        )
+        return _submit_backfill(settings, first, last)
     with _spark_stopped_at_exit():
-        ctx = _context(settings)
         try:
-            outcome = pipeline.backfill(
-                ctx, args.first or sim.backfill_from, args.last or sim.backfill_to
-            )
+            outcome = pipeline.backfill(_context(settings), first, last)
         except pipeline.RunError as exc:
             raise _UsageError(str(exc)) from None
         return _finish(outcome)
