@@ -64,9 +64,12 @@ report: $(STAMP) ## Write the HTML report (.local/report.html) from the warehous
 run: $(STAMP) ## The whole year: data -> backfill -> simulate -> summary
 	$(JOB) run
 
+# Two pytest-xdist workers, whole files each, in the order tests/conftest.py gives
+# (the whole-pipeline files first). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP) $(EMULATORS_STAMP) ## Run the whole test suite (offline): pipeline, cloud path on emulators, infra
 	TICKETS_EMULATORS_VENV=$(CURDIR)/$(EMULATORS_VENV) TICKETS_REQUIRE_EMULATORS=1 \
-	  $(PY) -m pytest $(PYTEST_ARGS)
+	  $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory test-infra
 
 reliability: $(STAMP) $(EMULATORS_STAMP) ## Full crash sweep, gauntlet and concurrency, per warehouse: one table of figures

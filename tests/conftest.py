@@ -89,3 +89,14 @@ def landing_copy(small_world: World, tmp_path: Path) -> Path:
     target = tmp_path / "landing"
     shutil.copytree(small_world.landing, target)
     return target
+
+
+def pytest_collection_modifyitems(items):
+    """Whole-pipeline modules (marked e2e) first, the rest after, each in its own order.
+
+    Under `make test` pytest-xdist hands whole files to two workers in this order:
+    the few files that take most of the time then start first and the many quick
+    ones fill the gaps, instead of a long file starting last on one worker.
+    """
+    heavy = {item.path for item in items if item.get_closest_marker("e2e")}
+    items.sort(key=lambda item: item.path not in heavy)
