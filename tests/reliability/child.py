@@ -76,7 +76,9 @@ def main(argv: list[str]) -> int:
 
     spec = json.loads(argv[0])
     settings = settings_for(spec)
-    ctx = context_for(spec, jobs_spark.session(settings))
+    # As `python -m jobs daily` starts it: a process that runs one day and exits.
+    one_day = spec["mode"] == "daily" and spec.get("max_days", 1) == 1
+    ctx = context_for(spec, jobs_spark.session(settings, one_day=one_day))
     outcome = run(ctx, spec)
     print(
         json.dumps(
