@@ -26,7 +26,7 @@ from jobs.extract import CORRUPT_RECORD, UnreadableExtract
 from jobs.landing import Landing
 from jobs.progress import Progress
 from jobs.schemas import table
-from jobs.spark import checkpoint, spark_schema, tune_for
+from jobs.spark import checkpoint, reused, spark_schema, tune_for
 from jobs.transforms import timeline, validate, versions
 from jobs.transforms.metrics.backlog_daily import backlog_daily
 from jobs.transforms.metrics.daily_agent_load import daily_agent_load
@@ -283,8 +283,8 @@ def _compute(
     open_days = timeline.open_ticket_days(changes, first)
     days = timeline.day_spine(spark, first, last)
 
-    features = features_daily(day_versions, days)
-    backlog = backlog_daily(day_versions, open_days, days, tz)
+    features = reused(features_daily(day_versions, days), len(files))
+    backlog = reused(backlog_daily(day_versions, open_days, days, tz), len(files))
     counts = validate.day_counts(checked)
     lineage = {"ingested_at": F.lit(ingested_at), "run_id": F.lit(run_id)}
     tables = {
@@ -312,7 +312,7 @@ def _compute(
         )
         for r in arrow["daily_ops_metrics"].to_pylist()
     }
-    for frame in (checked, enriched, changes):
+    for frame in (checked, enriched, changes, features, backlog):
         frame.unpersist()  # drop the checkpointed blocks; a long-lived session runs many days
 
     figures = []

@@ -62,6 +62,12 @@ def test_backfill_gives_exactly_the_tables_of_daily_runs(built):
     assert snapshot(built["backfill"]) == one_by_one
 
 
+def test_runs_leave_nothing_cached_in_a_long_lived_session(built, spark):
+    # `built` ran a backfill (a large run, which caches frames it reads twice) and
+    # daily runs in this session: a session that runs for weeks must not keep them.
+    assert spark._jsparkSession.sharedState().cacheManager().isEmpty()
+
+
 def test_every_day_succeeded_once(built):
     for name in ("daily", "mixed", "backfill"):
         state = rows(

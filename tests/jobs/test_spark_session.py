@@ -120,6 +120,26 @@ def test_a_small_runs_checkpoint_spares_a_days_aggregates_and_joins_their_shuffl
     assert counted == {a: (143 if a < 6 else 142, 994 + a if a < 6 else 993) for a in range(7)}
 
 
+@pytest.mark.parametrize(("days", "cached"), [(1, False), (304, True)])
+def test_a_large_run_builds_a_table_from_a_reused_frames_cached_rows(spark, days, cached):
+    from pyspark.sql import functions as F
+
+    per_agent = (
+        spark.range(0, 1000, numPartitions=3)
+        .groupBy((F.col("id") % 7).alias("agent"))
+        .agg(F.count("id").alias("versions"))
+    )
+    reused = jobs_spark.reused(per_agent, days)
+    try:
+        busiest = reused.agg(F.max("versions").alias("most"))
+        plan = _executed_plan(busiest)
+        (most,) = busiest.first()
+    finally:
+        reused.unpersist()
+    assert ("InMemoryTableScan" in plan) is cached, plan
+    assert most == 143  # ids 0..999: agents 0..5 have 143, agent 6 has 142
+
+
 def test_a_local_session_does_not_record_python_call_sites(spark):
     assert spark.conf.get("spark.python.sql.dataFrameDebugging.enabled") == "false"
 
