@@ -313,7 +313,7 @@ def _compute(
         for r in arrow["daily_ops_metrics"].to_pylist()
     }
     for frame in (checked, enriched, changes, features, backlog):
-        frame.unpersist()  # drop the checkpointed blocks; a long-lived session runs many days
+        frame.unpersist()  # drop the checkpointed and cached blocks: a session runs many days
 
     figures = []
     for a in attempts:
