@@ -246,7 +246,39 @@ def _compute(
     attempts: list[Attempt],
     steps: _Steps,
 ) -> tuple[Commit, list[dict]]:
-    """Read the extracts and compute every table of the commit (DESIGN §4a)."""
+    """Read the extracts and compute every table of the commit (DESIGN §4a).
+
+    The frames it caches are dropped when it ends, failed or not: a session runs many
+    days, and a failed run must not leave its cached rows behind. (Its checkpointed
+    layers are not cached frames, and unpersist does not reach them: Spark's context
+    cleaner drops their blocks once the run's frames are garbage-collected.)
+    """
+    cached: list[DataFrame] = []
+    try:
+        return _compute_tables(ctx, files, mode, run_id, attempts, steps, cached)
+    finally:
+        _release(cached)
+
+
+def _release(frames: list[DataFrame]) -> None:
+    """Uncache each frame; an error here is logged, never raised over the run's own."""
+    for frame in frames:
+        try:
+            frame.unpersist()
+        except Exception:
+            log.warning("could not uncache a frame", exc_info=True)
+
+
+def _compute_tables(
+    ctx: Context,
+    files: list[extract.ExtractFile],
+    mode: str,
+    run_id: str,
+    attempts: list[Attempt],
+    steps: _Steps,
+    cached: list[DataFrame],
+) -> tuple[Commit, list[dict]]:
+    """_compute's work; every frame it caches goes into `cached`."""
     spark, settings = ctx.session(), ctx.settings
     tz = settings.time_zone
     first, last = files[0].day, files[-1].day
@@ -285,6 +317,7 @@ def _compute(
 
     features = reused(features_daily(day_versions, days), len(files))
     backlog = reused(backlog_daily(day_versions, open_days, days, tz), len(files))
+    cached += [features, backlog]
     counts = validate.day_counts(checked)
     lineage = {"ingested_at": F.lit(ingested_at), "run_id": F.lit(run_id)}
     tables = {
@@ -312,9 +345,6 @@ def _compute(
         )
         for r in arrow["daily_ops_metrics"].to_pylist()
     }
-    for frame in (checked, enriched, changes, features, backlog):
-        frame.unpersist()  # drop the checkpointed and cached blocks: a session runs many days
-
     figures = []
     for a in attempts:
         rows_in, rows_rejected, upserted = per_day.get(a.business_date, (0, 0, 0))

@@ -68,6 +68,21 @@ def test_runs_leave_nothing_cached_in_a_long_lived_session(built, spark):
     assert spark._jsparkSession.sharedState().cacheManager().isEmpty()
 
 
+def test_a_run_that_fails_midway_leaves_nothing_cached_in_the_session(
+    small_world: World, spark, tmp_path, monkeypatch
+):
+    def broken(*args):
+        raise RuntimeError("daily_ops_metrics broke")
+
+    # A backfill of the whole world is a large run: it has cached two tables by the
+    # time daily_ops_metrics is built from them.
+    monkeypatch.setattr(pipeline, "daily_ops_metrics", broken)
+    ctx = _context(small_world.with_warehouse(tmp_path / "w.duckdb"), spark)
+    outcome = pipeline.backfill(ctx, WORLD_START, WORLD_END)
+    assert outcome.failed and "daily_ops_metrics broke" in outcome.failed[1]
+    assert spark._jsparkSession.sharedState().cacheManager().isEmpty()
+
+
 def test_every_day_succeeded_once(built):
     for name in ("daily", "mixed", "backfill"):
         state = rows(
