@@ -188,8 +188,9 @@ def _commit_days(
     attempts = ctx.warehouse.start_attempts(days, mode, run_id, ctx.batch_id)
     faults.point("attempts:started")
     steps = _Steps(f"{mode} {days[0]}..{days[-1]}", visible=len(days) > 1)
+    cached: list[DataFrame] = []
     try:
-        commit, figures = _compute(ctx, files, mode, run_id, attempts, steps)
+        commit, figures = _compute(ctx, files, mode, run_id, attempts, steps, cached)
         faults.point("before_commit")
         ctx.warehouse.commit(commit)
         steps.done("commit:returned", "committed")
@@ -210,8 +211,20 @@ def _commit_days(
             extra={"run_id": run_id, "business_date": days[0].isoformat(), "mode": mode},
         )
         return
+    finally:
+        _uncache(cached)
     outcome.committed = days
     outcome.day_figures = figures
+
+
+def _uncache(frames: list[DataFrame]) -> None:
+    """Drop a run's cached frames, however it ended: a session runs many days. An error
+    here is logged, not raised: the run's outcome is already decided."""
+    for frame in frames:
+        try:
+            frame.unpersist()
+        except Exception:
+            log.warning("could not uncache a frame", exc_info=True)
 
 
 class _Steps:
@@ -245,40 +258,14 @@ def _compute(
     run_id: str,
     attempts: list[Attempt],
     steps: _Steps,
+    cached: list[DataFrame],
 ) -> tuple[Commit, list[dict]]:
     """Read the extracts and compute every table of the commit (DESIGN §4a).
 
-    The frames it caches are dropped when it ends, failed or not: a session runs many
-    days, and a failed run must not leave its cached rows behind. (Its checkpointed
-    layers are not cached frames, and unpersist does not reach them: Spark's context
-    cleaner drops their blocks once the run's frames are garbage-collected.)
+    The frames it caches go into `cached`, for the caller to drop however the run
+    ends. (Its checkpointed layers are not cached frames, and unpersist does not reach
+    them: Spark's context cleaner drops their blocks once the frames are collected.)
     """
-    cached: list[DataFrame] = []
-    try:
-        return _compute_tables(ctx, files, mode, run_id, attempts, steps, cached)
-    finally:
-        _release(cached)
-
-
-def _release(frames: list[DataFrame]) -> None:
-    """Uncache each frame; an error here is logged, never raised over the run's own."""
-    for frame in frames:
-        try:
-            frame.unpersist()
-        except Exception:
-            log.warning("could not uncache a frame", exc_info=True)
-
-
-def _compute_tables(
-    ctx: Context,
-    files: list[extract.ExtractFile],
-    mode: str,
-    run_id: str,
-    attempts: list[Attempt],
-    steps: _Steps,
-    cached: list[DataFrame],
-) -> tuple[Commit, list[dict]]:
-    """_compute's work; every frame it caches goes into `cached`."""
     spark, settings = ctx.session(), ctx.settings
     tz = settings.time_zone
     first, last = files[0].day, files[-1].day
