@@ -27,6 +27,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -247,24 +248,35 @@ def run_child(spec: dict, extra_env: dict[str, str] | None = None) -> tuple[int,
     After the child is gone, whatever is left of its process group is killed: a
     survivor would be a JVM the kill point did not take with it.
     """
-    env = {**os.environ, "PYTHONPATH": str(config.REPO_ROOT), **(extra_env or {})}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.reliability.child", json.dumps(spec)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        cwd=config.REPO_ROOT,
-    )
-    try:
-        output, _ = proc.communicate(timeout=CHILD_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
-        output, _ = proc.communicate()
-    survivors = bool(_alive_in_group(proc.pid))
-    if survivors:
-        with contextlib.suppress(ProcessLookupError):
+    # A killed JVM runs no shutdown hook, so the scratch folders of Spark and its
+    # libraries (spark-*, blockmgr-*, artifacts-*, liblz4-java-*) would be left in
+    # /tmp, dozens per sweep: each child gets a folder of its own, removed after it.
+    with tempfile.TemporaryDirectory(prefix="tickets-child-") as scratch:
+        tool_options = f"{os.environ.get('JAVA_TOOL_OPTIONS', '')} -Djava.io.tmpdir={scratch}"
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(config.REPO_ROOT),
+            "SPARK_LOCAL_DIRS": scratch,
+            "JAVA_TOOL_OPTIONS": tool_options.strip(),
+            **(extra_env or {}),
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.reliability.child", json.dumps(spec)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=config.REPO_ROOT,
+        )
+        try:
+            output, _ = proc.communicate(timeout=CHILD_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
             os.killpg(proc.pid, 9)
+            output, _ = proc.communicate()
+        survivors = bool(_alive_in_group(proc.pid))
+        if survivors:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, 9)
     return proc.returncode, output.decode(errors="replace"), survivors
 
 
