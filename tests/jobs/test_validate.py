@@ -96,9 +96,17 @@ CASES = {
     32: (r(32, updated_at="2025-03-01T18:29:59Z"), set()),
     # empty optional fields are fine: no first response, no solved_at, no reopen_count/csat
     33: (r(33, reopen_count="", csat_score="  "), set()),
+    # clock times that do not exist, in the contract's shape
+    34: (r(34, first_response_at="2025-03-01T24:00:00Z"), {"bad_first_response_at"}),
+    35: (r(35, first_response_at="2025-03-01T04:60:00Z"), {"bad_first_response_at"}),
+    36: (r(36, first_response_at="2025-03-01T04:30:60Z"), {"bad_first_response_at"}),
+    # other shapes a timestamp parser would take: fractions, an offset, a lower-case t
+    37: (r(37, first_response_at="2025-03-01T04:30:00.5Z"), {"bad_first_response_at"}),
+    38: (r(38, first_response_at="2025-03-01T04:30:00+00:00"), {"bad_first_response_at"}),
+    39: (r(39, first_response_at="2025-03-01t04:30:00Z"), {"bad_first_response_at"}),
 }
 ACCEPTED = sorted(line for line, (_, reasons) in CASES.items() if not reasons)
-# 33 records; accepted lines 1, 2, 27, 30, 31, 32, 33 = 7; rejected 33 - 7 = 26
+# 39 records; accepted lines 1, 2, 27, 30, 31, 32, 33 = 7; rejected 39 - 7 = 32
 
 
 @pytest.fixture(scope="module")
@@ -160,9 +168,9 @@ def test_rejected_rows_keep_the_record_as_landed(checked):
 
 
 def test_every_row_lands_and_rows_in_is_accepted_plus_rejected(checked):
-    assert [x["line_number"] for x in checked["landed"]] == sorted(CASES)  # all 33
+    assert [x["line_number"] for x in checked["landed"]] == sorted(CASES)  # all 39
     assert checked["landed"][1]["status"] == " Open "  # landed as is
     assert checked["counts"] == [
-        {"business_date": dt.date(2025, 3, 1), "rows_in": 33, "rows_rejected": 26}
+        {"business_date": dt.date(2025, 3, 1), "rows_in": 39, "rows_rejected": 32}
     ]
-    assert len(checked["valid"]) + len(checked["rejected"]) == 33  # 7 + 26
+    assert len(checked["valid"]) + len(checked["rejected"]) == 39  # 7 + 32
