@@ -1,7 +1,7 @@
 """The Spark session and Spark types derived from `schemas/`.
 
 Locally, much of a one-day run is JVM start-up, so the driver JVM is started
-with a class-data-sharing archive (written when the first session stops
+with a class-data-sharing archive (written by the first session stopped
 cleanly, reused after), which roughly halves start-up on a 2-core machine. On
 Dataproc the session already exists and `session()` returns it.
 """
@@ -63,13 +63,14 @@ def session(settings: Settings, one_day: bool = False) -> SparkSession:
     if active is not None:
         return active
     _ensure_java()
+    archive = _class_data_archive()
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (
         SparkSession.builder.master(settings.spark.master)
         .appName(f"ops-tickets-{settings.name}")
         .config("spark.driver.memory", settings.spark.driver_memory)
-        .config("spark.driver.extraJavaOptions", _driver_java_options(one_day))
+        .config("spark.driver.extraJavaOptions", _driver_java_options(one_day, archive))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", str(settings.spark.shuffle_partitions))
         .config("spark.sql.adaptive.enabled", "true")
@@ -84,6 +85,8 @@ def session(settings: Settings, one_day: bool = False) -> SparkSession:
     )
     with _jvm_environment():
         spark = builder.getOrCreate()
+    global _archive_to_write
+    _archive_to_write = archive if archive is not None and not archive.exists() else None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
@@ -174,19 +177,76 @@ def reused(frame: DataFrame, days: int) -> DataFrame:
 _MODEST_INLINING = ("-XX:MaxInlineLevel=9", "-XX:InlineSmallCode=1000", "-XX:FreqInlineSize=150")
 
 
-def _driver_java_options(one_day: bool) -> str:
+def _driver_java_options(one_day: bool, archive: Path | None) -> str:
     options = ["-XX:+UseSerialGC", "-Xshare:auto", "-Xlog:cds*=off"]
     if one_day:
         options.append("-XX:TieredStopAtLevel=1")
     else:
         options.extend(_MODEST_INLINING)
-    archive = _class_data_archive()
     if archive is not None:
         if archive.exists():
             options.append(f"-XX:SharedArchiveFile={archive}")
         else:
-            options.append(f"-XX:ArchiveClassesAtExit={archive}")
+            options.append("-XX:+RecordDynamicDumpInfo")  # stop() may write it
     return " ".join(options)
+
+
+# The class-data archive the local JVM was started to record, until stop() writes it.
+_archive_to_write: Path | None = None
+
+
+def _write_class_data_archive(session: SparkSession) -> None:
+    """Write the class-data archive from this JVM, unless another JVM has written it
+    since this one started.
+
+    Only the first JVM to stop writes it: told to write it at exit instead, every JVM
+    started before the archive existed would spend 10-40 s of CPU writing it when it
+    ended (in a fresh clone's test suite, the two workers' JVMs among others, at the
+    very end). Written under a temporary name, so no JVM ever reads half an archive.
+    """
+    archive = _archive_to_write
+    if archive is None or archive.exists():
+        return
+    partial = archive.with_name(f"{archive.name}.{os.getpid()}.partial")
+    try:
+        _diagnostic_command(session, "vmCds", "dynamic_dump", str(partial))
+        os.replace(partial, archive)
+    except Exception:
+        log.warning("could not write the class-data archive %s", archive, exc_info=True)
+        partial.unlink(missing_ok=True)
+
+
+def _diagnostic_command(session: SparkSession, operation: str, *arguments: str) -> None:
+    """Run a HotSpot diagnostic command (what `jcmd` sends) in the driver JVM.
+
+    Called through the MBeanServerConnection interface: the platform server's own class
+    is not exported to Py4J's reflection.
+    """
+    gateway, jvm = session.sparkContext._gateway, session.sparkContext._jvm
+    java_class = jvm.java.lang.Class
+    types = gateway.new_array(java_class, 4)
+    for i, name in enumerate(
+        [
+            "javax.management.ObjectName",
+            "java.lang.String",
+            "[Ljava.lang.Object;",
+            "[Ljava.lang.String;",
+        ]
+    ):
+        types[i] = java_class.forName(name)
+    invoke = java_class.forName("javax.management.MBeanServerConnection").getMethod("invoke", types)
+    strings = gateway.new_array(jvm.java.lang.String, len(arguments))
+    for i, argument in enumerate(arguments):
+        strings[i] = argument
+    parameters = gateway.new_array(jvm.java.lang.Object, 1)
+    parameters[0] = strings
+    signature = gateway.new_array(jvm.java.lang.String, 1)
+    signature[0] = "[Ljava.lang.String;"
+    call = gateway.new_array(jvm.java.lang.Object, 4)
+    call[0] = jvm.javax.management.ObjectName("com.sun.management:type=DiagnosticCommand")
+    call[1], call[2], call[3] = operation, parameters, signature
+    server = jvm.java.lang.management.ManagementFactory.getPlatformMBeanServer()
+    invoke.invoke(server, call)
 
 
 def _class_data_archive() -> Path | None:
@@ -243,15 +303,18 @@ def _ensure_java() -> None:
 
 
 def stop() -> None:
-    """Stop the local session and end its JVM now, gracefully (a killed JVM writes no
-    class-data archive).
+    """Stop the local session and end its JVM now, gracefully; the first JVM stopped
+    here without a class-data archive writes it (a killed JVM writes none).
 
     Stopping the session alone leaves the JVM running, with its heap, until Python
     exits; `make run` would then carry the backfill's JVM through the simulation.
     """
+    global _archive_to_write
     active = SparkSession.getActiveSession()
     if active is None:
         return
+    _write_class_data_archive(active)
+    _archive_to_write = None
     gateway = active.sparkContext._gateway
     active.stop()
     if gateway is None:

@@ -17,33 +17,43 @@ from jobs import spark as jobs_spark
 pytestmark = pytest.mark.spark
 
 # Runs in a fresh interpreter: stopping the suite's shared session would end its JVM.
+# The class-data archive goes to the path in ARCHIVE, which does not exist at first.
 _STOP_AND_START_AGAIN = textwrap.dedent(
     """
     import json, os
+    from pathlib import Path
     from jobs import config, spark
     settings = config.load("local")
+    archive = Path(os.environ["ARCHIVE"])
+    spark._class_data_archive = lambda: archive
 
-    def jvm_pid(session):
-        return session.sparkContext._gateway.proc.pid
+    def jvm(session):
+        runtime = session.sparkContext._jvm.java.lang.management.ManagementFactory
+        arguments = list(runtime.getRuntimeMXBean().getInputArguments())
+        return {"pid": session.sparkContext._gateway.proc.pid, "arguments": arguments}
 
-    first = spark.session(settings)
-    first_pid = jvm_pid(first)
+    first = jvm(spark.session(settings))
     spark.stop()
-    gone = not os.path.exists(f"/proc/{first_pid}")
-    second = spark.session(settings)
-    rows = second.range(5).count()
-    second_pid = jvm_pid(second)
+    gone = not os.path.exists(f"/proc/{first['pid']}")
+    written = sorted(p.name for p in archive.parent.iterdir())
+    second_session = spark.session(settings)
+    rows = second_session.range(5).count()
+    second = jvm(second_session)
     spark.stop()
-    print(json.dumps({"first": first_pid, "gone": gone, "second": second_pid, "rows": rows}))
+    print(json.dumps(
+        {"first": first, "gone": gone, "written": written, "second": second, "rows": rows}
+    ))
     """
 )
 
 
-def test_stop_ends_the_jvm_and_a_later_session_starts_its_own():
+def test_stop_ends_the_jvm_and_a_later_session_starts_its_own(tmp_path):
+    archive = tmp_path / "jvm" / "spark.jsa"
+    archive.parent.mkdir()
     done = subprocess.run(
         [sys.executable, "-c", _STOP_AND_START_AGAIN],
         cwd=config.REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(config.REPO_ROOT)},
+        env={**os.environ, "PYTHONPATH": str(config.REPO_ROOT), "ARCHIVE": str(archive)},
         capture_output=True,
         text=True,
         timeout=300,
@@ -51,13 +61,28 @@ def test_stop_ends_the_jvm_and_a_later_session_starts_its_own():
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["gone"], "the first JVM was still running after stop()"
-    assert result["second"] != result["first"]
+    assert result["second"]["pid"] != result["first"]["pid"]
     assert result["rows"] == 5
+    # The first JVM, started without an archive, recorded one and wrote it when stopped;
+    # the second started from it.
+    assert "-XX:+RecordDynamicDumpInfo" in result["first"]["arguments"]
+    assert result["written"] == ["spark.jsa"]  # and no partial file left
+    assert f"-XX:SharedArchiveFile={archive}" in result["second"]["arguments"]
+    assert "-XX:+RecordDynamicDumpInfo" not in result["second"]["arguments"]
+
+
+def test_a_jvm_does_not_rewrite_an_archive_another_one_wrote_meanwhile(monkeypatch, tmp_path):
+    archive = tmp_path / "spark.jsa"
+    archive.write_bytes(b"written by another JVM")
+    monkeypatch.setattr(jobs_spark, "_archive_to_write", archive)
+    jobs_spark._write_class_data_archive(session=None)  # would fail if it tried to write
+    assert archive.read_bytes() == b"written by another JVM"
 
 
 def test_a_one_day_process_compiles_with_the_quick_compiler_only():
-    assert "-XX:TieredStopAtLevel=1" in jobs_spark._driver_java_options(one_day=True).split()
-    assert "-XX:TieredStopAtLevel=1" not in jobs_spark._driver_java_options(one_day=False)
+    one_day = jobs_spark._driver_java_options(one_day=True, archive=None).split()
+    assert "-XX:TieredStopAtLevel=1" in one_day
+    assert "-XX:TieredStopAtLevel=1" not in jobs_spark._driver_java_options(False, None).split()
 
 
 def test_a_long_lived_jvm_compiles_with_modest_inlining(spark):
