@@ -132,7 +132,7 @@ def _context(settings: config.Settings, one_day: bool = False):
         landing=resources.landing_for(settings),
         warehouse=warehouse,
         batch_id=os.environ.get(logs.BATCH_ID_VARIABLE) or None,
-        start_spark=functools.partial(spark.session, settings, one_day),
+        start_spark=functools.partial(spark.session, settings, one_day, write_archive=True),
     )
 
 
@@ -357,7 +357,7 @@ def _run(settings: config.Settings, args) -> int:
 
 
 class _spark_stopped_at_exit:
-    """Stop Spark cleanly so the JVM writes its class-data archive on first use."""
+    """Stop Spark cleanly: the JVM ends now, and writes the class-data archive if none exists."""
 
     def __enter__(self):
         return self

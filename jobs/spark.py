@@ -51,13 +51,19 @@ def spark_schema(table: Table) -> T.StructType:
     return T.StructType(fields)
 
 
-def session(settings: Settings, one_day: bool = False) -> SparkSession:
+def session(settings: Settings, one_day: bool = False, write_archive: bool = False) -> SparkSession:
     """The active session, or a new local one tuned for small daily runs.
 
     `one_day`: the process runs a single day and exits, so the JVM compiles with
     its quick compiler only; the optimising one would still be busy with the
     first day when the process ends (cold `make daily`: 13.6 s against 15.1 s, as
     means of three alternating runs on a 2-core machine). Long-lived sessions need it.
+
+    `write_archive`: the caller will end the session with `stop()`, which then writes
+    the class-data archive if there is none yet. Recording what an archive needs
+    slows a JVM down as much as the archive speeds one up (a one-day replay: 34-36 s
+    recording, 23 s with no archive, 12.5-13 s from the archive), so only a process
+    that will write it records: the command line's, not a test's or a killed one's.
     """
     active = SparkSession.getActiveSession()
     if active is not None:
@@ -70,7 +76,9 @@ def session(settings: Settings, one_day: bool = False) -> SparkSession:
         SparkSession.builder.master(settings.spark.master)
         .appName(f"ops-tickets-{settings.name}")
         .config("spark.driver.memory", settings.spark.driver_memory)
-        .config("spark.driver.extraJavaOptions", _driver_java_options(one_day, archive))
+        .config(
+            "spark.driver.extraJavaOptions", _driver_java_options(one_day, archive, write_archive)
+        )
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", str(settings.spark.shuffle_partitions))
         .config("spark.sql.adaptive.enabled", "true")
@@ -86,7 +94,7 @@ def session(settings: Settings, one_day: bool = False) -> SparkSession:
     with _jvm_environment():
         spark = builder.getOrCreate()
     global _archive_to_write
-    _archive_to_write = archive if archive is not None and not archive.exists() else None
+    _archive_to_write = archive if write_archive and archive and not archive.exists() else None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
@@ -177,7 +185,7 @@ def reused(frame: DataFrame, days: int) -> DataFrame:
 _MODEST_INLINING = ("-XX:MaxInlineLevel=9", "-XX:InlineSmallCode=1000", "-XX:FreqInlineSize=150")
 
 
-def _driver_java_options(one_day: bool, archive: Path | None) -> str:
+def _driver_java_options(one_day: bool, archive: Path | None, record: bool) -> str:
     options = ["-XX:+UseSerialGC", "-Xshare:auto", "-Xlog:cds*=off"]
     if one_day:
         options.append("-XX:TieredStopAtLevel=1")
@@ -186,8 +194,8 @@ def _driver_java_options(one_day: bool, archive: Path | None) -> str:
     if archive is not None:
         if archive.exists():
             options.append(f"-XX:SharedArchiveFile={archive}")
-        else:
-            options.append("-XX:+RecordDynamicDumpInfo")  # stop() may write it
+        elif record:
+            options.append("-XX:+RecordDynamicDumpInfo")  # for stop() to write it
     return " ".join(options)
 
 

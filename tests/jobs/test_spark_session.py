@@ -32,7 +32,7 @@ _STOP_AND_START_AGAIN = textwrap.dedent(
         arguments = list(runtime.getRuntimeMXBean().getInputArguments())
         return {"pid": session.sparkContext._gateway.proc.pid, "arguments": arguments}
 
-    first = jvm(spark.session(settings))
+    first = jvm(spark.session(settings, write_archive=True))
     spark.stop()
     gone = not os.path.exists(f"/proc/{first['pid']}")
     written = sorted(p.name for p in archive.parent.iterdir())
@@ -71,6 +71,18 @@ def test_stop_ends_the_jvm_and_a_later_session_starts_its_own(tmp_path):
     assert "-XX:+RecordDynamicDumpInfo" not in result["second"]["arguments"]
 
 
+def test_only_a_jvm_that_will_write_the_archive_records_it(tmp_path):
+    missing = tmp_path / "spark.jsa"
+    assert "-XX:+RecordDynamicDumpInfo" in jobs_spark._driver_java_options(False, missing, True)
+    for one_day in (True, False):
+        options = jobs_spark._driver_java_options(one_day, missing, record=False).split()
+        assert not [o for o in options if "Dump" in o or "Archive" in o], options
+    missing.write_bytes(b"an archive")
+    assert jobs_spark._driver_java_options(True, missing, record=True).split()[-1] == (
+        f"-XX:SharedArchiveFile={missing}"
+    )
+
+
 def test_a_jvm_does_not_rewrite_an_archive_another_one_wrote_meanwhile(monkeypatch, tmp_path):
     archive = tmp_path / "spark.jsa"
     archive.write_bytes(b"written by another JVM")
@@ -80,9 +92,10 @@ def test_a_jvm_does_not_rewrite_an_archive_another_one_wrote_meanwhile(monkeypat
 
 
 def test_a_one_day_process_compiles_with_the_quick_compiler_only():
-    one_day = jobs_spark._driver_java_options(one_day=True, archive=None).split()
+    one_day = jobs_spark._driver_java_options(one_day=True, archive=None, record=False).split()
     assert "-XX:TieredStopAtLevel=1" in one_day
-    assert "-XX:TieredStopAtLevel=1" not in jobs_spark._driver_java_options(False, None).split()
+    long_lived = jobs_spark._driver_java_options(False, None, False).split()
+    assert "-XX:TieredStopAtLevel=1" not in long_lived
 
 
 def test_a_long_lived_jvm_compiles_with_modest_inlining(spark):
