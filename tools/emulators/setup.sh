@@ -12,10 +12,7 @@
 set -euo pipefail
 venv=${1:?usage: setup.sh VENV}
 here=$(cd "$(dirname "$0")" && pwd)
-python=$(bash "$here/../python.sh")
-echo "setup: creating $venv (BigQuery and Cloud Storage emulators) with $python"
-"$python" -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.lock"
+bash "$here/../venv.sh" "$venv" "$here/requirements.lock"
 mkdir -p "$venv/home"
 HOME="$venv/home" "$venv/bin/python" - <<'PY'
 import pathlib
