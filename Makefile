@@ -9,7 +9,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)
 export TICKETS_ENV := $(ENV)
-export PYTHONDONTWRITEBYTECODE := 1
+# Bytecode of every module, ours and the venvs', in one folder outside the source tree.
+export PYTHONPYCACHEPREFIX := $(CURDIR)/.local/pycache
 
 JOB := $(PY) -m jobs
 
