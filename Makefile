@@ -9,8 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)
 export TICKETS_ENV := $(ENV)
-# Bytecode of every module, ours and the venvs', in one folder outside the source tree.
-export PYTHONPYCACHEPREFIX := $(CURDIR)/.local/pycache
+export PYTHONDONTWRITEBYTECODE := 1
 
 JOB := $(PY) -m jobs
 
