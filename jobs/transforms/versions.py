@@ -36,20 +36,19 @@ def with_fact_columns(versions: DataFrame, sla: SlaPolicy, time_zone: str) -> Da
     """Add the derived columns of fact_tickets to ticket versions."""
     solved = F.col("status").isin(*SOLVED_STATUSES) & F.col("solved_at").isNotNull()
     due = plus_hours(F.col("created_at"), _target_hours(sla.resolution_hours, F.col("priority")))
-    return (
-        versions.withColumn("created_date", business_date(F.col("created_at"), time_zone))
-        .withColumn("is_open", F.col("status").isin(*OPEN_STATUSES))
-        .withColumn(
-            "resolution_hours",
-            F.when(solved, hours_between(F.col("solved_at"), F.col("created_at"))),
-        )
-        .withColumn(
-            "first_response_minutes",
-            hours_between(F.col("first_response_at"), F.col("created_at")) * 60.0,
-        )
-        .withColumn("sla_due_at", due)
-        .withColumn("sla_breached", F.when(solved, F.col("solved_at") > due))
-        .withColumn("last_business_date", F.col("business_date"))
+    return versions.withColumns(
+        {
+            "created_date": business_date(F.col("created_at"), time_zone),
+            "is_open": F.col("status").isin(*OPEN_STATUSES),
+            "resolution_hours": F.when(
+                solved, hours_between(F.col("solved_at"), F.col("created_at"))
+            ),
+            "first_response_minutes": hours_between(F.col("first_response_at"), F.col("created_at"))
+            * 60.0,
+            "sla_due_at": due,
+            "sla_breached": F.when(solved, F.col("solved_at") > due),
+            "last_business_date": F.col("business_date"),
+        }
     )
 
 
