@@ -102,17 +102,22 @@ def test_entrypoint_finds_and_extracts_the_archive(built, tmp_path):
         f"spec = importlib.util.spec_from_file_location('m', {built.entrypoint.path!r});"
         "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m);"
         "root = m.find_root();"
-        "print((root / 'schemas' / 'tables.json').is_file(), (root / 'env' / 'dev').is_dir())"
+        "print((root / 'schemas' / 'tables.json').is_file(), (root / 'env' / 'dev').is_dir(),"
+        " root.parent)"
     )
+    # The archive is extracted into the temp folder, which a batch's VM discards; here
+    # it is the test's own, so no run leaves an extracted tree in /tmp.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     out = subprocess.run(
         [sys.executable, "-c", code],
         cwd=tmp_path,
-        env={"PYTHONPATH": built.jobs.path},
+        env={"PYTHONPATH": built.jobs.path, "TMPDIR": str(scratch)},
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
-    assert out == ["True", "True"]
+    assert out == ["True", "True", str(scratch)]
 
 
 def test_content_hash_follows_the_content(source_root, built, tmp_path):
