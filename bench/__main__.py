@@ -202,11 +202,10 @@ def _warm_backfill(settings, landing: Path, work: Path) -> list[tuple[str, str, 
     """
     from jobs import pipeline, spark
 
-    passes = []
+    simulation, passes = settings.simulation, []
     for i in range(2):
         ctx = _local_context(settings, landing, work / f"warm_backfill_{i}.duckdb")
         started = time.monotonic()
-        simulation = settings.simulation
         if not pipeline.backfill(ctx, simulation.backfill_from, simulation.backfill_to).ok:
             raise SystemExit("bench: the in-process backfill failed")
         passes.append(time.monotonic() - started)
