@@ -1,9 +1,11 @@
 """What Spark alone costs a cold process here, before any of the pipeline's own work.
 
-`python -m bench.spark_floor YYYY-MM-DD` starts the local session exactly as
-`python -m jobs daily` does (same JVM options, class-data archive, one-day tuning),
-reads that day's extract through jobs.extract, counts its records and stops: the
-first Spark job any cold daily run needs. The bench sets it beside the cold
+`python -m bench.spark_floor YYYY-MM-DD` starts the local session as
+`python -m jobs daily` does once the class-data archive exists (the same JVM
+options and one-day tuning; the bench's backfill has written the archive by then,
+and this process never records one), reads that day's extract through
+jobs.extract, counts its records and stops: the first Spark job any cold daily
+run needs. The bench sets it beside the cold
 `make daily`, so what the pipeline adds on top of it is plain to see.
 """
 
