@@ -81,12 +81,8 @@ lint: $(STAMP) ## Static checks: ruff; then checkov, actionlint, pip-audit and a
 	$(VENV)/bin/ruff format --check .
 	@$(MAKE) --no-print-directory lint-infra
 
-lock: ## Re-resolve requirements.lock from pyproject.toml
-	@python=$$(bash tools/python.sh) && rm -rf .lock-venv && "$$python" -m venv .lock-venv && \
-	  .lock-venv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]' && \
-	  { echo "# Full pinned dependency tree (runtime + dev), installed by 'make' into .venv."; \
-	    echo "# Regenerate with: make lock"; \
-	    .lock-venv/bin/pip freeze --exclude-editable; } > requirements.lock && rm -rf .lock-venv
+lock: $(STAMP) ## Re-resolve the lock files from pyproject.toml (see tools/lock.sh)
+	bash tools/lock.sh
 
 clean: ## Remove generated data, the warehouse and the virtual environment
 	rm -rf .local $(VENV) $(EMULATORS_VENV) dist

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
     baseline = _median(
         args.repeats,
-        lambda: recompute(landing, settings.simulation.start, dt.date(2025, 10, 31), settings),
+        lambda: recompute(landing, settings.processing.start, dt.date(2025, 10, 31), settings),
     )
     figures.append(("baseline: DuckDB SQL recomputation of Jan-Oct KPIs", f"{baseline:.1f} s", ""))
 
@@ -202,11 +202,11 @@ def _warm_backfill(settings, landing: Path, work: Path) -> list[tuple[str, str, 
     """
     from jobs import pipeline, spark
 
-    simulation, passes = settings.simulation, []
+    first, last, passes = settings.processing.start, settings.simulation.backfill_to, []
     for i in range(2):
         ctx = _local_context(settings, landing, work / f"warm_backfill_{i}.duckdb")
         started = time.monotonic()
-        if not pipeline.backfill(ctx, simulation.backfill_from, simulation.backfill_to).ok:
+        if not pipeline.backfill(ctx, first, last).ok:
             raise SystemExit("bench: the in-process backfill failed")
         passes.append(time.monotonic() - started)
     spark.stop()

@@ -1,15 +1,22 @@
 """Cloud Function (gen2, HTTP) called by Cloud Scheduler: one tick, at most one day.
 
-Deployable as-is with functions-framework: the target is `tick`. Cloud Scheduler
-posts an empty body or a JSON object; anything else is rejected with 400 and
-starts nothing.
+Deployable as-is with functions-framework: the target is `tick`.
+
+The HTTP contract is strict, because a request outside it must start nothing:
+only POST, with an empty body or a JSON object whose fields are documented
+(`FIELDS`). Anything else is answered 4xx naming the problem (405 for another
+method), never 5xx, which Cloud Scheduler would retry.
 
 The tick reads `ingestion_state` (BigQuery in the cloud, DuckDB locally) and the
 landing (Cloud Storage / a folder) through `jobs.resources`, and starts the day
 through the environment's runner: a Dataproc Serverless batch in the cloud (the
-reply names its batch id), the job in this process locally. Every tick logs one
-line with its result: in the cloud a Cloud Logging JSON entry whose fields
-(status, business_date, batch_id, run_id) can be filtered on.
+reply names its batch id), the job in this process locally. It neither creates
+nor inspects tables: Terraform creates them and the batch verifies them, so the
+function's identity needs read access to `ingestion_state` alone. A missing
+dependency or permission answers 500 (Scheduler retries) with one log line
+naming what is missing. Every tick logs one line with its result: in the cloud a
+Cloud Logging JSON entry whose fields (status, business_date, batch_id, run_id)
+can be filtered on.
 """
 
 from __future__ import annotations
@@ -22,11 +29,13 @@ import functions_framework
 from flask import Request
 
 from jobs import config, logs, resources, trigger
-from jobs.runners import runner_for
 
 log = logging.getLogger("trigger")
 # Fields of a tick's result that are log context (top-level keys of the JSON entry).
 CONTEXT_FIELDS = ("status", "business_date", "batch_id", "run_id")
+# The documented fields of a tick's body: who sent it (Cloud Scheduler's body says so).
+FIELDS = {"source": str}
+MAX_BODY_BYTES = 16 * 1024
 
 
 @functools.cache
@@ -40,34 +49,67 @@ def _settings() -> config.Settings:
 def _wiring():
     settings = _settings()
     warehouse = resources.warehouse_for(settings)
-    warehouse.ensure_tables()
-    return settings, warehouse, resources.landing_for(settings), runner_for(settings)
+    return settings, warehouse, resources.landing_for(settings), resources.runner_for(settings)
 
 
 @functions_framework.http
 def tick(request: Request):
     _settings()
-    body = request.get_data(cache=False, as_text=True)
-    if body.strip():
-        try:
-            payload = json.loads(body)
-        except json.JSONDecodeError as exc:
-            return _bad_request(f"body is not JSON: {exc}")
-        if not isinstance(payload, dict):
-            return _bad_request("body must be a JSON object")
+    if request.method != "POST":
+        return _refused(405, f"method {request.method} is not allowed: a tick is a POST")
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return _refused(413, f"body larger than {MAX_BODY_BYTES} bytes")
+    problem = body_problem(request.get_data(cache=False, as_text=True))
+    if problem:
+        return _refused(400, problem)
     try:
         settings, warehouse, landing, runner = _wiring()
         result = trigger.tick(settings, warehouse, landing, runner)
     except Exception as exc:
-        # A 500 makes Cloud Scheduler retry (with backoff); the entry carries the trace.
-        log.exception("tick failed: %s", exc, extra={"status": "failed"})
-        return _reply(500, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"})
+        # A 500 makes Cloud Scheduler retry (with backoff); the entry names the cause.
+        missing = _missing(exc)
+        log.exception("tick failed: %s", missing, extra={"status": "failed"})
+        return _reply(500, {"status": "failed", "error": missing})
     log.info(
         "tick: %s",
         _summary(result),
         extra={**{k: result[k] for k in CONTEXT_FIELDS if k in result}, "tick": result},
     )
     return _reply(500 if result.get("status") == "failed" else 200, result)
+
+
+def body_problem(body: str) -> str | None:
+    """Why a tick's body is outside the contract, or None when it is inside."""
+    if not body.strip():
+        return None
+    try:
+        payload = json.loads(body)
+    except json.JSONDecodeError as exc:
+        return f"body is not JSON: {exc}"
+    except RecursionError:
+        return "body nests JSON too deeply"
+    if not isinstance(payload, dict):
+        return f"body must be a JSON object, not {type(payload).__name__}"
+    unknown = sorted(set(payload) - set(FIELDS))
+    if unknown:
+        return (
+            f"unknown field(s) {', '.join(unknown)}: a tick takes no arguments, it always "
+            f"processes the next pending day (documented fields: {', '.join(FIELDS)})"
+        )
+    for name, kind in FIELDS.items():
+        if name in payload and not isinstance(payload[name], kind):
+            return f"field {name} must be a {kind.__name__}"
+    return None
+
+
+def _missing(exc: Exception) -> str:
+    """The error of a failed tick, saying plainly when a dependency or permission is missing."""
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ModuleNotFoundError):
+        return f"missing dependency {exc.name!r}: the function's requirements.txt lacks it ({text})"
+    if getattr(exc, "code", None) == 403:  # google.api_core.exceptions.Forbidden
+        return f"permission denied: {text}"
+    return text
 
 
 def _summary(result: dict) -> str:
@@ -81,10 +123,12 @@ def _summary(result: dict) -> str:
     return result.get("message") or json.dumps(result, default=str)
 
 
-def _bad_request(error: str):
+def _refused(code: int, error: str):
     log.warning("tick rejected: %s", error, extra={"status": "bad_request"})
-    return _reply(400, {"status": "bad_request", "error": error})
+    headers = {"Allow": "POST"} if code == 405 else {}
+    return _reply(code, {"status": "bad_request", "error": error}, headers)
 
 
-def _reply(code: int, payload: dict):
-    return json.dumps(payload, default=str), code, {"Content-Type": "application/json"}
+def _reply(code: int, payload: dict, headers: dict | None = None):
+    headers = {"Content-Type": "application/json", **(headers or {})}
+    return json.dumps(payload, default=str), code, headers

@@ -24,12 +24,12 @@ BOOTSTRAP_APIS = (
 STACK_APIS = (
     "artifactregistry.googleapis.com",  # the function's build images
     "bigquery.googleapis.com",
-    "bigquerystorage.googleapis.com",  # Storage Read API used by the Spark BigQuery connector
     "cloudbuild.googleapis.com",  # builds Cloud Functions gen2
     "cloudfunctions.googleapis.com",
     "cloudscheduler.googleapis.com",
     "compute.googleapis.com",  # VPC for Dataproc Serverless
     "dataproc.googleapis.com",
+    "dataprocrm.googleapis.com",  # Dataproc Serverless runtime 3.0 and later require it
     "logging.googleapis.com",
     "monitoring.googleapis.com",
     "run.googleapis.com",  # Cloud Functions gen2 run on Cloud Run

@@ -5,7 +5,9 @@ It creates what the environment stack and CI stand on:
 - the Terraform state bucket (versioned, uniform access, public access
   prevention, old state versions pruned, never destroyed by Terraform);
 - a Workload Identity pool and GitHub OIDC provider that only accepts tokens
-  of the configured repository (`github_repository` in the config);
+  of the configured repository, pinned by its numeric id and its owner's
+  (`github_repository_id`, `github_repository_owner_id`): a repository deleted
+  and re-created under the same name by someone else is not trusted;
 - the plan-only service account CI impersonates for `terraform plan`: read-only
   predefined roles on the project (no primitive roles), read access to the
   state objects, and nothing that can change a resource.
@@ -57,11 +59,18 @@ PLAN_ROLES = (
 BOOTSTRAP_STATE_DIR = "../../../.bootstrap-state"  # relative to infra/cdktf.out/stacks/<stack>/
 
 
-def github_condition(repository: str) -> str:
-    """Only this repository's pull requests and its main branch may obtain tokens."""
+def github_condition(repository: str, repository_id: str, owner_id: str) -> str:
+    """Only this repository's pull requests and its main branch may obtain tokens.
+
+    Names can be taken over (a deleted repository's name is free again); the numeric ids
+    GitHub puts in its tokens cannot, so the condition checks both.
+    """
     subjects = (f"repo:{repository}:pull_request", f"repo:{repository}:ref:refs/heads/main")
     allowed = " || ".join(f'assertion.sub == "{subject}"' for subject in subjects)
-    return f'assertion.repository == "{repository}" && ({allowed})'
+    return (
+        f'assertion.repository_id == "{repository_id}" && '
+        f'assertion.repository_owner_id == "{owner_id}" && ({allowed})'
+    )
 
 
 class BootstrapStack(Stack):
@@ -102,10 +111,13 @@ class BootstrapStack(Stack):
             attribute_mapping={
                 "google.subject": "assertion.sub",
                 "attribute.repository": "assertion.repository",
+                "attribute.repository_id": "assertion.repository_id",
                 "attribute.ref": "assertion.ref",
                 "attribute.event_name": "assertion.event_name",
             },
-            attribute_condition=github_condition(gcp.github_repository),
+            attribute_condition=github_condition(
+                gcp.github_repository, gcp.github_repository_id, gcp.github_repository_owner_id
+            ),
             oidc=IamWorkloadIdentityPoolProviderOidc(issuer_uri=GITHUB_ISSUER),
         )
         plan = ServiceAccount(
@@ -139,7 +151,10 @@ class BootstrapStack(Stack):
             "plan-workload-identity-user",
             service_account_id=plan.name,
             role="roles/iam.workloadIdentityUser",
-            member=f"principalSet://iam.googleapis.com/{pool.name}/attribute.repository/{gcp.github_repository}",
+            member=(
+                f"principalSet://iam.googleapis.com/{pool.name}"
+                f"/attribute.repository_id/{gcp.github_repository_id}"
+            ),
         )
         outputs = {
             "state_bucket": self.state_bucket.name,

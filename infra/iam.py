@@ -1,13 +1,16 @@
 """Who may do what: every role grant of the environment stack, in one table.
 
-Separate identities for the function, the batch runner, the scheduler and the
-function's builds; each gets the least roles it needs, granted on the
-narrowest resource that works (a table, a dataset, a bucket, a service
-account, the function's service). Project-level grants are kept to roles that
-exist only at project level (running BigQuery jobs, Dataproc workers, writing
-build logs) plus one custom role that can only submit and read batches.
-No primitive roles, no public members. tests/infra asserts this exact table
-against the synthesized stack, so a new grant is a visible test change.
+Separate identities for the function, the batch runner, the scheduler, the
+function's builds and the people who operate the environment (`operators` in
+the config); each gets the least roles it needs, granted on the narrowest
+resource that works (a table, a dataset, a bucket, a service account, the
+function's service). Project-level grants are kept to roles that exist only at
+project level (running BigQuery jobs, Dataproc workers, writing build logs)
+plus one custom role that can only submit and read batches. No primitive
+roles, no public members. tests/infra asserts this exact table against the
+synthesized stack, and `make rehearse` checks every API call the deployed
+components make against it (rehearsal/iam_contract.py), so a grant is added
+or removed with evidence.
 
 Note: roles/dataproc.worker (required by Dataproc Serverless) itself carries
 project-wide object permissions on Cloud Storage; the bucket grants below state
@@ -32,17 +35,16 @@ from constructs import Construct
 
 from infra.naming import EnvNames
 
+# What submitting a day's batch takes: create it, and read the state of one that exists.
 BATCH_SUBMITTER_PERMISSIONS = (
     "dataproc.batches.create",
     "dataproc.batches.get",
-    "dataproc.batches.list",
-    "dataproc.operations.get",
 )
 
 
 @dataclass(frozen=True)
 class Grant:
-    who: str  # runner | function | scheduler | builder | plan (see naming.ACCOUNTS)
+    who: str  # runner | function | scheduler | builder | plan (naming.ACCOUNTS) | operator
     scope: str  # project | bucket:<key> | dataset:<main|staging> | table:<name>
     #             | account:<who> | run:function | repository:functions
     role: str  # a predefined role, or custom:batch_submitter
@@ -61,11 +63,10 @@ GRANTS: tuple[Grant, ...] = (
     # the Dataproc Serverless batches
     G("runner", "project", "roles/dataproc.worker", "run Dataproc Serverless workloads"),
     G("runner", "project", "roles/bigquery.jobUser", "load and query jobs (project-scoped)"),
-    G("runner", "project", "roles/bigquery.readSessionUser", "Storage Read API of the connector"),
     G("runner", "dataset:main", "roles/bigquery.dataEditor", "read and commit the tables"),
     G("runner", "dataset:staging", "roles/bigquery.dataEditor", "per-run staging tables"),
     G("runner", "bucket:landing", "roles/storage.objectViewer", "read the day's extract"),
-    G("runner", "bucket:staging", "roles/storage.objectAdmin", "write and clean Spark staging"),
+    G("runner", "bucket:staging", "roles/storage.objectUser", "write and clean commit staging"),
     G("runner", "bucket:artifacts", "roles/storage.objectViewer", "read the jobs archive"),
     # the trigger function
     G("function", "project", "roles/bigquery.jobUser", "query ingestion_state"),
@@ -82,6 +83,12 @@ GRANTS: tuple[Grant, ...] = (
     G("builder", "project", "roles/storage.objectViewer", "read the staged source", GCF_SOURCES),
     # CI plans (the account is created by the bootstrap stack)
     G("plan", "bucket:artifacts", "roles/storage.objectViewer", "refresh the code objects"),
+    # the people who operate the environment (make upload, status, backfill)
+    G("operator", "bucket:landing", "roles/storage.objectUser", "upload and replace extracts"),
+    G("operator", "project", "roles/bigquery.jobUser", "query ingestion_state"),
+    G("operator", "table:ingestion_state", "roles/bigquery.dataViewer", "processed days"),
+    G("operator", "project", "custom:batch_submitter", "submit backfill batches"),
+    G("operator", "account:runner", "roles/iam.serviceAccountUser", "batches run as the runner"),
 )
 # fmt: on
 
@@ -97,7 +104,7 @@ def _slug(text: str) -> str:
 
 
 class AccessGrants(Construct):
-    """One IAM member resource per `Grant`, resolved against the stack's resources."""
+    """One IAM member resource per `Grant` and member, resolved against the stack's resources."""
 
     def __init__(
         self,
@@ -114,65 +121,79 @@ class AccessGrants(Construct):
         grants: tuple[Grant, ...] = GRANTS,
     ):
         super().__init__(scope, id_)
+        self.names = names
+        self.accounts, self.buckets, self.datasets, self.tables = (
+            accounts,
+            buckets,
+            datasets,
+            tables,
+        )
+        self.run_service, self.repository = run_service, repository
         self.custom_role = ProjectIamCustomRole(
             self,
             "batch-submitter",
             project=names.project,
             role_id=names.batch_submitter_role,
             title=f"Tickets {names.env}: Dataproc batch submitter",
-            description="Create and read Dataproc Serverless batches (the trigger function).",
+            description="Create and read Dataproc Serverless batches (the function, operators).",
             permissions=list(BATCH_SUBMITTER_PERMISSIONS),
         )
-        custom_roles = {
+        self.custom_roles = {
             "custom:batch_submitter": f"projects/{names.project}/roles/{names.batch_submitter_role}"
         }
         self.by_account: dict[str, list] = {}
         for grant in grants:
-            account = accounts.get(grant.who)
-            member = names.member(grant.who)
-            role = custom_roles.get(grant.role, grant.role)
-            depends = [
-                a for a in (account, self.custom_role if grant.role in custom_roles else None) if a
-            ]
-            kind, _, target = grant.scope.partition(":")
-            rid = f"{grant.who}-{_slug(grant.scope)}-{_slug(grant.role)}"
-            common = {"role": role, "member": member, "depends_on": depends or None}
-            if grant.condition:
-                rid += "-gcf-sources"
-                common["condition"] = ProjectIamMemberCondition(
-                    title="gcf-v2-sources buckets only",
-                    description=grant.why,
-                    expression=grant.condition,
-                )
-            if kind == "project":
-                resource = ProjectIamMember(self, rid, project=names.project, **common)
-            elif kind == "bucket":
-                resource = StorageBucketIamMember(self, rid, bucket=buckets[target].name, **common)
-            elif kind == "dataset":
-                resource = BigqueryDatasetIamMember(
-                    self, rid, dataset_id=datasets[target].dataset_id, **common
-                )
-            elif kind == "table":
-                table = tables[target]
-                resource = BigqueryTableIamMember(
-                    self, rid, dataset_id=table.dataset_id, table_id=table.table_id, **common
-                )
-            elif kind == "account":
-                resource = ServiceAccountIamMember(
-                    self, rid, service_account_id=accounts[target].name, **common
-                )
-            elif kind == "run":
-                resource = CloudRunV2ServiceIamMember(
-                    self, rid, location=names.region, name=run_service.name, **common
-                )
-            elif kind == "repository":
-                resource = ArtifactRegistryRepositoryIamMember(
-                    self,
-                    rid,
-                    location=repository.location,
-                    repository=repository.repository_id,
-                    **common,
-                )
-            else:  # pragma: no cover - a typo in GRANTS
-                raise ValueError(f"unknown grant scope {grant.scope!r}")
-            self.by_account.setdefault(grant.who, []).append(resource)
+            for index, member in enumerate(names.members(grant.who)):
+                rid = f"{grant.who}-{_slug(grant.scope)}-{_slug(grant.role)}"
+                if grant.condition:
+                    rid += "-gcf-sources"
+                resource = self._member(grant, member, rid + (f"-{index}" if index else ""))
+                self.by_account.setdefault(grant.who, []).append(resource)
+
+    def _member(self, grant: Grant, member: str, rid: str):
+        names = self.names
+        role = self.custom_roles.get(grant.role, grant.role)
+        depends = [
+            a
+            for a in (
+                self.accounts.get(grant.who),
+                self.custom_role if grant.role in self.custom_roles else None,
+            )
+            if a
+        ]
+        common = {"role": role, "member": member, "depends_on": depends or None}
+        if grant.condition:
+            common["condition"] = ProjectIamMemberCondition(
+                title="gcf-v2-sources buckets only",
+                description=grant.why,
+                expression=grant.condition,
+            )
+        kind, _, target = grant.scope.partition(":")
+        if kind == "project":
+            return ProjectIamMember(self, rid, project=names.project, **common)
+        if kind == "bucket":
+            return StorageBucketIamMember(self, rid, bucket=self.buckets[target].name, **common)
+        if kind == "dataset":
+            dataset = self.datasets[target]
+            return BigqueryDatasetIamMember(self, rid, dataset_id=dataset.dataset_id, **common)
+        if kind == "table":
+            table = self.tables[target]
+            return BigqueryTableIamMember(
+                self, rid, dataset_id=table.dataset_id, table_id=table.table_id, **common
+            )
+        if kind == "account":
+            account = self.accounts[target]
+            return ServiceAccountIamMember(self, rid, service_account_id=account.name, **common)
+        if kind == "run":
+            return CloudRunV2ServiceIamMember(
+                self, rid, location=names.region, name=self.run_service.name, **common
+            )
+        if kind == "repository":
+            return ArtifactRegistryRepositoryIamMember(
+                self,
+                rid,
+                location=self.repository.location,
+                repository=self.repository.repository_id,
+                **common,
+            )
+        raise ValueError(f"unknown grant scope {grant.scope!r}")  # a typo in GRANTS

@@ -26,6 +26,7 @@ ACCOUNTS = {
     "builder": "builder",  # Cloud Build of the function
     "plan": "tf-plan",  # CI: terraform plan through Workload Identity Federation
 }
+OPERATOR = "operator"  # the people in the config's `operators`: not a service account
 
 
 class NamingError(ValueError):
@@ -92,6 +93,12 @@ class EnvNames:
 
     def member(self, who: str) -> str:
         return f"serviceAccount:{self.email(who)}"
+
+    def members(self, who: str) -> tuple[str, ...]:
+        """The IAM members of an identity: its service account, or the configured operators."""
+        if who == OPERATOR:
+            return self.gcp.operators
+        return (self.member(who),)
 
     # --- names of project-scoped resources ----------------------------------------------
     def name(self, kind: str) -> str:

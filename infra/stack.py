@@ -7,6 +7,8 @@ from env/<name>/config.toml) and the packaged code's manifest.
 from __future__ import annotations
 
 from cdktn import GcsBackend, TerraformOutput
+from cdktn_provider_time.provider import TimeProvider
+from cdktn_provider_time.sleep import Sleep
 from constructs import Construct
 
 from infra.apis import STACK_APIS, Apis
@@ -17,9 +19,15 @@ from infra.iam import AccessGrants
 from infra.monitoring import Monitoring
 from infra.naming import EnvNames
 from infra.orchestration import Orchestration
+from infra.service_agents import ServiceAgents
 from infra.storage import Storage
 from infra.warehouse import Warehouse
 from tools.package import Manifest
+
+# IAM grants take effect within a minute or two of being written, not at once: the
+# function's first build waits this long after its builder's grants (Google's guidance
+# on IAM propagation: typically under 60 s, up to 7 minutes for a new grant).
+IAM_PROPAGATION = "120s"
 
 
 class EnvStack(Stack):
@@ -27,9 +35,16 @@ class EnvStack(Stack):
         super().__init__(scope, names.stack)
         gcp = names.gcp
         google_provider(self, names)
+        TimeProvider(self, "time")
         GcsBackend(self, bucket=gcp.state_bucket, prefix=names.state_prefix)
 
         apis = Apis(self, "apis", names=names, apis=STACK_APIS)
+        self.agents = ServiceAgents(
+            self,
+            "agents",
+            names=names,
+            depends_on=apis.on("cloudscheduler", "dataproc", "dataprocrm"),
+        )
         self.storage = Storage(self, "storage", names=names)
         self.warehouse = Warehouse(self, "warehouse", names=names, depends_on=apis.on("bigquery"))
         self.compute = BatchCompute(self, "compute", names=names, depends_on=apis.on("compute"))
@@ -68,11 +83,16 @@ class EnvStack(Stack):
             run_service=orch.function,
             repository=orch.repository,
         )
-        # The function's first build needs its builder's grants in place. (Added to the
-        # function's depends_on after construction, so named as `type.logical_id`.)
-        orch.function.add_override(
-            "depends_on", [_address(r) for r in self.iam.by_account["builder"]]
+        # The function's first build needs its builder's grants in force, and its first
+        # tick the Scheduler's agent. (An override added after construction, named as
+        # `type.logical_id`; it extends the function's depends_on list.)
+        propagated = Sleep(
+            self,
+            "iam-propagation",
+            create_duration=IAM_PROPAGATION,
+            depends_on=[*self.iam.by_account["builder"], *self.agents.all],
         )
+        orch.function.add_override("depends_on", [_address(propagated)])
         self.monitoring = Monitoring(
             self, "monitoring", names=names, depends_on=apis.on("monitoring", "logging")
         )

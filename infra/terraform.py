@@ -5,13 +5,12 @@
     python -m infra.terraform destroy --env prod --confirm prod
     python -m infra.terraform bootstrap --env dev
 
-`plan` runs `terraform init` + `plan` with the stack's GCS backend. When that
-cannot work here — no terraform binary, no Google credentials, or init fails
-(the provider registry or the state bucket is unreachable) — it says so in one
-line and prints the offline summary instead (infra/plan_summary.py): the
-stack's resources by type and the changes against the merge base. It exits 0
-in that case, so CI can post the summary; a plan that runs and fails exits
-non-zero.
+`plan` runs `terraform init` + `plan` with the stack's GCS backend. Without a
+terraform binary or without Google credentials it says so in one line and
+prints the offline summary instead (infra/plan_summary.py): the stack's
+resources by type and the changes against the merge base, exit 0, so CI on a
+fork can post it. With credentials, a failing `init` or `plan` fails the
+command: a pull request whose plan cannot run must not look green.
 """
 
 from __future__ import annotations
@@ -99,7 +98,10 @@ def plan(names: EnvNames, outdir: Path, base: str | None) -> int:
     else:
         proc = init(workdir)
         if proc.returncode != 0:
-            reason = f"terraform init failed: {_first_error(proc)}"
+            raise TerraformError(
+                f"terraform init failed with credentials present: {_first_error(proc)} "
+                "(is the state bucket there, and may this identity read it?)"
+            )
     if reason:
         print(
             f"plan: {names.stack}: cannot run terraform plan here ({reason}); "

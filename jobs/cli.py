@@ -76,7 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     data.add_argument("--seed", type=int)
     data.set_defaults(handler=_data)
 
-    backfill = commands.add_parser("backfill", help="load a range of days in one Spark job")
+    backfill = commands.add_parser(
+        "backfill",
+        help="load a range of days in one Spark job (default: the processing start through "
+        "the simulation's backfill_to, or through yesterday in a real environment)",
+    )
     backfill.add_argument("--from", dest="first", type=_date)
     backfill.add_argument("--to", dest="last", type=_date)
     backfill.set_defaults(handler=_backfill)
@@ -209,8 +213,8 @@ def _data(settings: config.Settings, args) -> int:
 def _backfill(settings: config.Settings, args) -> int:
     from jobs import pipeline
 
-    sim = settings.simulation
-    first, last = args.first or sim.backfill_from, args.last or sim.backfill_to
+    first = args.first or settings.processing.start
+    last = args.last or _default_backfill_end(settings)
     if _submits_to_cloud(settings):
         return _submit_backfill(settings, first, last)
     with _spark_stopped_at_exit():
@@ -219,6 +223,15 @@ def _backfill(settings: config.Settings, args) -> int:
         except pipeline.RunError as exc:
             raise _UsageError(str(exc)) from None
         return _finish(outcome)
+
+
+def _default_backfill_end(settings: config.Settings) -> dt.date:
+    """A simulation backfills up to its configured day; a real environment up to yesterday."""
+    from jobs import state
+
+    if settings.simulation is not None:
+        return settings.simulation.backfill_to
+    return state.last_day(settings)
 
 
 def _submit_backfill(settings: config.Settings, first: dt.date, last: dt.date) -> int:
@@ -298,8 +311,8 @@ def _simulate(settings: config.Settings, args) -> int:
 def _status(settings: config.Settings, args) -> int:
     from jobs.report.status import render_status
 
+    # Reads only ingestion_state: an operator needs no more than read access to it.
     warehouse = resources.warehouse_for(settings)
-    warehouse.ensure_tables()
     print(render_status(settings, warehouse, color=sys.stdout.isatty()))
     return 0
 

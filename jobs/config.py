@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,12 +40,19 @@ class SlaPolicy:
 
 
 @dataclass(frozen=True)
-class SimulationSettings:
-    year: int
+class ProcessingSettings:
+    """The processing window: a first day and no last one; every later day is processed
+    once its extract has landed (in a simulation, up to the simulated feed's last day)."""
+
     start: dt.date
-    end: dt.date
-    backfill_from: dt.date
-    backfill_to: dt.date
+
+
+@dataclass(frozen=True)
+class SimulationSettings:
+    """The generated feed of an environment that simulates one (the generator's settings)."""
+
+    end: dt.date  # the feed's last day, where a simulated run stops
+    backfill_to: dt.date  # `make backfill`'s default last day; the ticks take the rest
     scale: float
     seed: int
     defect_rate: float
@@ -63,16 +71,21 @@ class SparkSettings:
     shuffle_partitions: int = 4
 
 
+# Buckets are named `<project>-<purpose>`: project ids are globally unique, so these are too.
+BUCKET_PURPOSES = {
+    "landing_bucket": "landing",
+    "artifacts_bucket": "artifacts",
+    "staging_bucket": "staging",
+    "state_bucket": "tfstate",
+}
+
+
 @dataclass(frozen=True)
 class GcpSettings:
     project: str
     region: str
     dataset: str
     dataset_location: str
-    landing_bucket: str
-    artifacts_bucket: str
-    staging_bucket: str
-    state_bucket: str
     schedule: str
     schedule_time_zone: str
     dataproc_runtime: str
@@ -82,6 +95,16 @@ class GcpSettings:
     deletion_protection: bool
     require_partition_filter: bool
     github_repository: str
+    github_repository_id: str  # numeric ids: a renamed or re-created repository is not trusted
+    github_repository_owner_id: str
+    # Who runs `make upload`, `make status`, `make backfill` against the environment
+    # (IAM principals such as "group:data-eng@example.com"); the stack grants them that.
+    operators: tuple[str, ...] = ()
+    # Derived from `project` by the loader (BUCKET_PURPOSES), never written in a config.
+    landing_bucket: str = ""
+    artifacts_bucket: str = ""
+    staging_bucket: str = ""
+    state_bucket: str = ""
 
     @property
     def staging_dataset(self) -> str:
@@ -95,8 +118,9 @@ class Settings:
     platform: str  # "local" or "gcp"
     time_zone: str
     sla: SlaPolicy
-    simulation: SimulationSettings
+    processing: ProcessingSettings
     spark: SparkSettings
+    simulation: SimulationSettings | None = None
     local: LocalSettings | None = None
     gcp: GcpSettings | None = None
     source: Path = field(default=ENV_DIR, compare=False)
@@ -150,19 +174,22 @@ def _parse(raw: dict, path: Path) -> Settings:
     )
     sla.done()
 
-    sim = reader.section("simulation")
-    simulation = SimulationSettings(
-        year=sim.int("year"),
-        start=sim.date("start"),
-        end=sim.date("end"),
-        backfill_from=sim.date("backfill_from"),
-        backfill_to=sim.date("backfill_to"),
-        scale=sim.float("scale"),
-        seed=sim.int("seed"),
-        defect_rate=sim.float("defect_rate"),
-    )
-    sim.done()
-    _check_simulation(simulation, path)
+    window = reader.section("processing")
+    processing = ProcessingSettings(start=window.date("start"))
+    window.done()
+
+    simulation = None
+    if reader.has("simulation"):
+        sim = reader.section("simulation")
+        simulation = SimulationSettings(
+            end=sim.date("end"),
+            backfill_to=sim.date("backfill_to"),
+            scale=sim.float("scale"),
+            seed=sim.int("seed"),
+            defect_rate=sim.float("defect_rate"),
+        )
+        sim.done()
+        _check_simulation(simulation, processing, path)
 
     spark_raw = reader.section("spark")
     spark = SparkSettings(
@@ -184,36 +211,76 @@ def _parse(raw: dict, path: Path) -> Settings:
         section = reader.section("gcp")
         values = {}
         for f in dataclasses.fields(GcpSettings):
-            values[f.name] = section.bool(f.name) if f.type == "bool" else section.str(f.name)
+            if f.name in BUCKET_PURPOSES:
+                continue
+            read = {"bool": section.bool, "tuple[str, ...]": section.principals}.get(f.type)
+            values[f.name] = (read or section.str)(f.name)
         section.done()
-        gcp = GcpSettings(**values)
+        gcp = _checked_gcp(GcpSettings(**values), path)
     reader.done()
     return Settings(
         name=name,
         platform=platform,
         time_zone=time_zone,
         sla=policy,
-        simulation=simulation,
+        processing=processing,
         spark=spark,
+        simulation=simulation,
         local=local,
         gcp=gcp,
         source=path,
     )
 
 
-def _check_simulation(sim: SimulationSettings, path: Path) -> None:
-    if not sim.start <= sim.end:
-        raise ConfigError(f"{path}: simulation.start {sim.start} is after simulation.end {sim.end}")
-    if not sim.start <= sim.backfill_from <= sim.backfill_to <= sim.end:
-        raise ConfigError(f"{path}: the backfill range must lie within simulation.start..end")
-    if sim.start.year != sim.year or sim.end.year != sim.year:
+def _check_simulation(sim: SimulationSettings, window: ProcessingSettings, path: Path) -> None:
+    if not window.start <= sim.backfill_to <= sim.end:
         raise ConfigError(
-            f"{path}: simulation.start and end must lie in simulation.year {sim.year}"
+            f"{path}: simulation.backfill_to must lie within processing.start..simulation.end"
         )
+    if sim.end.year != window.start.year:
+        raise ConfigError(f"{path}: the simulated feed lies in one year: {window.start.year}")
     if sim.scale <= 0:
         raise ConfigError(f"{path}: simulation.scale must be positive")
     if not 0 <= sim.defect_rate < 0.5:
         raise ConfigError(f"{path}: simulation.defect_rate must be in [0, 0.5)")
+
+
+# Cloud Storage's rules for bucket names (https://cloud.google.com/storage/docs/buckets#naming),
+# for names without dots; and Google's for project ids.
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]")
+_PROJECT_ID = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
+_NUMERIC_ID = re.compile(r"[1-9][0-9]*")
+
+
+def with_buckets(gcp: GcpSettings) -> GcpSettings:
+    """`gcp` with each bucket named `<project>-<purpose>`, checked against the naming rules."""
+    if not _PROJECT_ID.fullmatch(gcp.project):
+        raise ConfigError(
+            f"gcp.project {gcp.project!r} is not a Google Cloud project id "
+            "(6-30 lowercase letters, digits and hyphens, starting with a letter)"
+        )
+    names = {key: f"{gcp.project}-{purpose}" for key, purpose in BUCKET_PURPOSES.items()}
+    for name in names.values():
+        if not _BUCKET_NAME.fullmatch(name) or name.startswith("goog") or "google" in name:
+            raise ConfigError(
+                f"bucket name {name!r} (derived from gcp.project) breaks Cloud Storage's "
+                "naming rules (3-63 characters of a-z, 0-9, '-' and '_'; no 'goog' prefix, "
+                "no 'google')"
+            )
+    return dataclasses.replace(gcp, **names)
+
+
+def _checked_gcp(gcp: GcpSettings, path: Path) -> GcpSettings:
+    for key in ("github_repository_id", "github_repository_owner_id"):
+        if not _NUMERIC_ID.fullmatch(getattr(gcp, key)):
+            raise ConfigError(
+                f"{path}: gcp.{key} must be the numeric id GitHub gives it "
+                f"(gh api repos/OWNER/REPO --jq '.id, .owner.id'), not {getattr(gcp, key)!r}"
+            )
+    try:
+        return with_buckets(gcp)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def _per_priority(section: _Reader) -> dict[str, float]:
@@ -260,12 +327,27 @@ class _Reader:
     def bool(self, key: str) -> bool:
         return self._get(key, (bool,), "true or false")
 
+    def principals(self, key: str) -> tuple[str, ...]:
+        """A list of IAM principals (`group:...`, `user:...`, `serviceAccount:...`)."""
+        values = self._get(key, (list,), "a list of IAM principals")
+        for value in values:
+            kind = value.partition(":")[0] if isinstance(value, str) else None
+            if kind not in ("user", "group", "serviceAccount", "domain"):
+                raise ConfigError(
+                    f"{self.where}.{key}: {value!r} is not an IAM principal "
+                    "(user:, group:, serviceAccount: or domain: followed by its name)"
+                )
+        return tuple(values)
+
     def date(self, key: str) -> dt.date:
         text = self.str(key)
         try:
             return dt.date.fromisoformat(text)
         except ValueError as exc:
             raise ConfigError(f"{self.where}.{key}: {text!r} is not a YYYY-MM-DD date") from exc
+
+    def has(self, key: str) -> bool:
+        return key in self.table
 
     def section(self, key: str) -> _Reader:
         return _Reader(self._get(key, (dict,), "a table"), f"{self.where} [{key}]")

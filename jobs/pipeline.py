@@ -89,9 +89,8 @@ def daily(ctx: Context, max_days: int = 1, only: dt.date | None = None) -> Outco
     otherwise: a trigger that decided on a day never runs a different one.
     """
     outcome = Outcome(mode="daily")
-    sim = ctx.settings.simulation
     for _ in range(max_days):
-        nxt = state.next_day(ctx.warehouse.state(), sim.start, sim.end)
+        nxt = state.next_for(ctx.settings, ctx.warehouse.state())
         faults.point("plan:next_day")
         if nxt.up_to_date:
             outcome.skipped = outcome.skipped or "up to date"
@@ -118,8 +117,7 @@ def backfill(ctx: Context, first: dt.date, last: dt.date) -> Outcome:
     """
     if first > last:
         raise RunError(f"backfill range is empty: {first} is after {last}")
-    sim = ctx.settings.simulation
-    nxt = state.next_day(ctx.warehouse.state(), sim.start, sim.end)
+    nxt = state.next_for(ctx.settings, ctx.warehouse.state())
     if nxt.up_to_date or nxt.day > last:
         return Outcome(mode="backfill", skipped=f"{first}..{last} already loaded")
     if first > nxt.day:

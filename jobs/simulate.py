@@ -130,9 +130,8 @@ def _pending_days(settings: Settings) -> int:
     """How many ticks should process a day: the progress count of the simulation."""
     from jobs import resources, state
 
-    sim = settings.simulation
-    nxt = state.next_day(resources.warehouse_for(settings).state(), sim.start, sim.end)
-    return 0 if nxt.up_to_date else (sim.end - nxt.day).days + 1
+    nxt = state.next_for(settings, resources.warehouse_for(settings).state())
+    return state.pending_count(settings, nxt)
 
 
 def _describe(reply: dict) -> str:

@@ -15,8 +15,7 @@ from jobs.warehouse import Warehouse
 
 
 def tick(settings: Settings, warehouse: Warehouse, landing: Landing, runner: Runner) -> dict:
-    sim = settings.simulation
-    nxt = state.next_day(warehouse.state(), sim.start, sim.end)
+    nxt = state.next_for(settings, warehouse.state())
     if nxt.up_to_date:
         return {"status": "up_to_date", "last_processed": _iso(nxt.last_succeeded)}
     if not landing.exists(nxt.day):

@@ -18,7 +18,7 @@ import pytest
 
 from jobs import config
 from jobs.config import LocalSettings, Settings
-from tests.envs import write_env
+from tests.envs import window, write_env
 
 WORLD_START = dt.date(2025, 1, 1)
 WORLD_END = dt.date(2025, 1, 14)
@@ -58,15 +58,9 @@ class World:
 def small_env(
     env_dir: Path, name: str, template: str, replacements: dict[str, str] | None = None
 ) -> Settings:
-    """env/<template> as environment `name` in env_dir, over the small world's window
-    (two weeks, a small scale, a high defect rate); `replacements` change more lines."""
-    world = {
-        'start = "2025-01-01"': f'start = "{WORLD_START}"',
-        'end = "2025-12-31"': f'end = "{WORLD_END}"',
-        'backfill_to = "2025-10-31"': f'backfill_to = "{BACKFILL_TO}"',
-        "scale = 1.0": "scale = 0.05",
-        "defect_rate = 0.005": "defect_rate = 0.04",
-    }
+    """env/<template> as environment `name` in env_dir, over the small world's window (two
+    weeks, a small scale, a high defect rate); `replacements` change more lines."""
+    world = window(template, WORLD_START, WORLD_END, BACKFILL_TO, scale=0.05, defect_rate=0.04)
     return write_env(env_dir, name, template, {**world, **(replacements or {})})
 
 

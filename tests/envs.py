@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from jobs import config
 from jobs.config import Settings
+
+
+def window(
+    template: str,
+    start: dt.date,
+    end: dt.date,
+    backfill_to: dt.date,
+    scale: float,
+    defect_rate: float,
+) -> dict[str, str]:
+    """The `write_env` changes that start env/<template>'s processing window at `start` and,
+    where the template simulates a feed, make the feed end at `end` with this scale and
+    defect rate. A template of a real environment has no end: only `start` applies."""
+    changes = {'start = "2025-01-01"': f'start = "{start}"'}
+    if "[simulation]" in (config.ENV_DIR / template / "config.toml").read_text(encoding="utf-8"):
+        changes |= {
+            'end = "2025-12-31"': f'end = "{end}"',
+            'backfill_to = "2025-10-31"': f'backfill_to = "{backfill_to}"',
+            "scale = 1.0": f"scale = {scale}",
+            "defect_rate = 0.005": f"defect_rate = {defect_rate}",
+        }
+    return changes
 
 
 def write_env(env_dir: Path, name: str, template: str, changes: dict[str, str]) -> Settings:

@@ -12,16 +12,17 @@ the object name in Cloud Storage changes exactly when the content does:
   `jobs.cli.main`.
 - `function-<hash>.zip`: the trigger function source as Cloud Functions expects
   it (`main.py` and `requirements.txt` at the root), plus the `jobs` modules that
-  `functions/*.py` import (found by walking their imports), schemas and the env
-  config.
+  `functions/*.py` import and those that implement the environment's platform
+  (`jobs.resources.modules`: a cloud function carries no DuckDB or local Spark
+  runner), found by walking their imports, with the schemas and the env config.
 
 Reproducible means byte-identical for the same inputs on any machine: entries
 are sorted, every timestamp is 1980-01-01 00:00, permissions are 0644, and
 entries are stored (not deflated) so that the bytes do not depend on the zlib
 build. The archives are small, so storing costs nothing that matters.
 
-Standard library only: runs under any Python >= 3.11 (the infra venv calls it
-in-process from infra/main.py).
+Standard library and the stdlib-only `jobs.config` and `jobs.resources`: runs
+under any Python >= 3.11 (the infra venv calls it in-process from infra/main.py).
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from tools/
+    sys.path.insert(0, str(ROOT))
+
+from jobs import config, resources  # noqa: E402
+
 ENTRYPOINT = Path("infra/runtime/dataproc_main.py")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644 << 16  # regular file, rw-r--r--
@@ -145,9 +151,11 @@ def _imported_modules(path: Path, module: str | None) -> set[str]:
     return {m for m in found if m == "jobs" or m.startswith("jobs.")}
 
 
-def function_jobs_modules(root: Path, sources: list[Path]) -> dict[str, bytes]:
-    """The closure of `jobs` modules imported by the function sources."""
-    pending = set()
+def function_jobs_modules(
+    root: Path, sources: list[Path], modules: list[str] = ()
+) -> dict[str, bytes]:
+    """The closure of `jobs` modules imported by the function sources, and of `modules`."""
+    pending = set(modules)
     for source in sources:
         pending |= _imported_modules(source, None)
     seen: dict[str, Path] = {}
@@ -176,7 +184,8 @@ def function_files(root: Path, env: str, env_dir: Path | None = None) -> dict[st
         name.removeprefix("functions/"): data for name, data in _tree(root, "functions").items()
     }
     sources = sorted(p for p in folder.rglob("*.py") if not (SKIP_DIRS & set(p.parts)))
-    files.update(function_jobs_modules(root, sources))
+    platform = config.load(env, env_dir or root / "env").platform
+    files.update(function_jobs_modules(root, sources, resources.modules(platform)))
     files.setdefault("jobs/__init__.py", (root / "jobs" / "__init__.py").read_bytes())
     files.update(_runtime_data(root, env, env_dir))
     return files

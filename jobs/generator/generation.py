@@ -59,11 +59,18 @@ class Extracts:
         return [V.HEADER.encode("utf-8"), memoryview(data)[lo:hi]]
 
 
+def simulated_year(settings) -> int:
+    """The year the feed simulates: the one the processing window starts in."""
+    if settings.simulation is None:
+        raise ValueError(f"environment {settings.name!r} has no [simulation]: it generates no data")
+    return settings.processing.start.year
+
+
 def parameters(settings, scale: float, seed: int) -> dict:
     sim = settings.simulation
     return {
         "generator_version": GENERATOR_VERSION,
-        "year": int(sim.year),
+        "year": simulated_year(settings),
         "time_zone": settings.time_zone,
         "resolution_hours": {p: float(h) for p, h in sorted(settings.sla.resolution_hours.items())},
         "scale": float(scale),
@@ -77,7 +84,7 @@ def build(
 ) -> Extracts:
     """Simulate the year and render the rows of days first..last (default: all)."""
     sim_settings = settings.simulation
-    timeline = Timeline.of_year(sim_settings.year, settings.time_zone)
+    timeline = Timeline.of_year(simulated_year(settings), settings.time_zone)
     targets = [settings.sla.resolution_hours[p] for p in V.PRIORITIES]
     simulation = model.simulate(timeline, scale, seed, targets)
     events, tickets = simulation.events, simulation.tickets
@@ -121,11 +128,12 @@ def generate(
     seed = sim.seed if seed is None else int(seed)
     if scale <= 0:
         raise ValueError(f"scale must be positive, not {scale}")
-    year_first, year_last = dt.date(sim.year, 1, 1), dt.date(sim.year, 12, 31)
+    year = simulated_year(settings)
+    year_first, year_last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     start = start or year_first
     end = end or year_last
     if not year_first <= start <= end <= year_last:
-        raise ValueError(f"start..end ({start}..{end}) must be a range within {sim.year}")
+        raise ValueError(f"start..end ({start}..{end}) must be a range within {year}")
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
     root = Path(landing) / writer.DATASET

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+from jobs.config import Settings
 from jobs.landing import EXTRACT_PREFIX, day_of_key, extract_key
 
 
@@ -21,6 +22,10 @@ def storage_client(project: str):
 
         return storage.Client(project=project, credentials=AnonymousCredentials())
     return storage.Client(project=project)
+
+
+def from_settings(settings: Settings) -> GcsLanding:
+    return GcsLanding(settings.gcp.landing_bucket, settings.gcp.project)
 
 
 class GcsLanding:

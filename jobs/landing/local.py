@@ -5,7 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from jobs.config import Settings
 from jobs.landing import EXTRACT_PREFIX, day_of_key, extract_key
+
+
+def from_settings(settings: Settings) -> LocalLanding:
+    return LocalLanding(settings.local.landing)
 
 
 class LocalLanding:

@@ -40,22 +40,22 @@ def render_status(
     now: dt.datetime | None = None,
     recent_days: int = RECENT_DAYS,
 ) -> str:
-    """The status text; `now` (aware) fixes the clock for the next-tick line."""
+    """The status text; `now` (aware) fixes the clock: the processing window, the next tick."""
     paint = Paint(color)
     table = warehouse.state()
     rows = table.to_pylist()
-    sim = settings.simulation
     latest = _latest_attempts(rows)
     succeeded = sorted(state.succeeded_days(table))
     failed = [r for r in latest.values() if r["status"] == "failed"]
     running = [r for r in latest.values() if r["status"] == "running"]
-    nxt = state.next_day(table, sim.start, sim.end)
-    pending = 0 if nxt.up_to_date else (sim.end - nxt.day).days + 1
+    nxt = state.next_for(settings, table, now)
+    pending = state.pending_count(settings, nxt, now)
+    last = state.last_day(settings, now)
 
     label = lambda text: paint(f"{text:<10}", "bold")  # noqa: E731
     lines = [
         paint(f"ingestion status: env {settings.name}", "bold")
-        + paint(f"  ({settings.platform}, days {sim.start} .. {sim.end})", "dim")
+        + paint(f"  ({settings.platform}, days {settings.processing.start} .. {last})", "dim")
     ]
     done = f"{len(succeeded)} day(s)"
     if succeeded:

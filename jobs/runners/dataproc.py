@@ -78,6 +78,9 @@ SPARK_PROPERTIES = {
 }
 DAILY_MAX_EXECUTORS = "2"  # one day: the floor, no scale-out
 BACKFILL_MAX_EXECUTORS = "6"  # months in one job: a little room, still bounded
+# Dataproc ends a batch that runs longer than its ttl (default 4 h): a stuck day costs an hour.
+DAILY_TTL_SECONDS = 3600
+BACKFILL_TTL_SECONDS = 4 * 3600
 # The Dataproc states after which the same batch id will never succeed.
 RETRYABLE = {"FAILED", "CANCELLED"}
 
@@ -136,7 +139,7 @@ class DataprocRunner:
     def start(self, day: dt.date) -> dict:
         """Submit the daily batch for `day` (or report the one already submitted)."""
         args = ["--env", self.settings.name, "daily", "--day", day.isoformat()]
-        result = self._submit(day_key(day), args, DAILY_MAX_EXECUTORS)
+        result = self._submit(day_key(day), args, DAILY_MAX_EXECUTORS, DAILY_TTL_SECONDS)
         return {**result, "business_date": day.isoformat()}
 
     def submit_backfill(self, first: dt.date, last: dt.date) -> dict:
@@ -147,7 +150,9 @@ class DataprocRunner:
             "--env", self.settings.name,
             "backfill", "--from", first.isoformat(), "--to", last.isoformat(),
         ]  # fmt: skip
-        result = self._submit(backfill_key(first, last), args, BACKFILL_MAX_EXECUTORS)
+        result = self._submit(
+            backfill_key(first, last), args, BACKFILL_MAX_EXECUTORS, BACKFILL_TTL_SECONDS
+        )
         return {**result, "first": first.isoformat(), "last": last.isoformat()}
 
     # --- building the batch -------------------------------------------------------------
@@ -157,9 +162,14 @@ class DataprocRunner:
         gcp = self.settings.gcp
         return f"projects/{gcp.project}/locations/{gcp.region}"
 
-    def build_batch(self, args: list[str], batch_id: str, max_executors: str) -> dataproc_v1.Batch:
+    def build_batch(
+        self, args: list[str], batch_id: str, max_executors: str, ttl_seconds: int
+    ) -> dataproc_v1.Batch:
         """The batch request: code, arguments, runtime, network, identity, labels."""
         from google.cloud import dataproc_v1
+        from google.protobuf import duration_pb2
+
+        SERVICE_ACCOUNT = dataproc_v1.AuthenticationConfig.AuthenticationType.SERVICE_ACCOUNT
 
         properties = {
             **SPARK_PROPERTIES,
@@ -183,7 +193,14 @@ class DataprocRunner:
                 execution_config=dataproc_v1.ExecutionConfig(
                     service_account=self._service_account(),
                     subnetwork_uri=self._subnetwork_uri(),
-                    staging_bucket=self.settings.gcp.staging_bucket,
+                    # Runtime 3.0 and later run a batch with its submitter's credentials
+                    # unless told otherwise: the job must act as the runner account, which
+                    # holds the grants, not as the function that submitted it. (3.0 uses no
+                    # Cloud Storage staging bucket, so none is set.)
+                    authentication_config=dataproc_v1.AuthenticationConfig(
+                        user_workload_authentication_type=SERVICE_ACCOUNT
+                    ),
+                    ttl=duration_pb2.Duration(seconds=ttl_seconds),
                 )
             ),
             labels=labels(self.settings),
@@ -224,12 +241,12 @@ class DataprocRunner:
             self._client = _new_client(self.settings.gcp.region, self.environ)
         return self._client
 
-    def _submit(self, key: str, args: list[str], max_executors: str) -> dict:
+    def _submit(self, key: str, args: list[str], max_executors: str, ttl_seconds: int) -> dict:
         from google.api_core import exceptions
 
         for attempt in range(1, MAX_ATTEMPTS + 1):
             ident = batch_id(self.settings, key, attempt)
-            batch = self.build_batch(args, ident, max_executors)
+            batch = self.build_batch(args, ident, max_executors, ttl_seconds)
             try:
                 self.client.create_batch(parent=self.parent, batch=batch, batch_id=ident)
             except exceptions.Conflict as exc:
@@ -258,6 +275,10 @@ class DataprocRunner:
     def _state(self, ident: str) -> str:
         batch = self.client.get_batch(name=f"{self.parent}/batches/{ident}")
         return type(batch).State(batch.state).name
+
+
+def from_settings(settings: Settings) -> DataprocRunner:
+    return DataprocRunner(settings)
 
 
 def _new_client(region: str, environ: Mapping[str, str]):

@@ -40,6 +40,10 @@ class LocalRunner:
         return result
 
 
+def from_settings(settings: Settings) -> LocalRunner:
+    return LocalRunner(settings)
+
+
 def _new_context(settings: Settings) -> pipeline.Context:
     from jobs import spark
 

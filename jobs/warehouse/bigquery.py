@@ -29,7 +29,7 @@ import sqlglot
 from sqlglot import exp
 
 from jobs import faults, schemas
-from jobs.config import GcpSettings
+from jobs.config import GcpSettings, Settings
 from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit
 from jobs.warehouse.statements import (
     ALREADY_COMMITTED,
@@ -48,6 +48,10 @@ _LOADERS = 4  # load jobs in flight at once while staging a commit
 
 class SchemaMismatch(RuntimeError):
     """A table in BigQuery does not have the columns schemas/ declares."""
+
+
+def from_settings(settings: Settings) -> BigQueryWarehouse:
+    return BigQueryWarehouse(settings.gcp)
 
 
 class BigQueryWarehouse:

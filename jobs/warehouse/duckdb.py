@@ -23,6 +23,7 @@ import pyarrow as pa
 import sqlglot
 
 from jobs import faults, schemas
+from jobs.config import Settings
 from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit
 from jobs.warehouse.statements import (
     ALREADY_COMMITTED,
@@ -51,6 +52,10 @@ MEMORY_LIMIT = "256MB"
 def to_duckdb(sql: str) -> str:
     """Transpile one statement from BigQuery's dialect."""
     return sqlglot.transpile(sql, read="bigquery", write="duckdb")[0]
+
+
+def from_settings(settings: Settings) -> DuckDBWarehouse:
+    return DuckDBWarehouse(settings.local.warehouse)
 
 
 class DuckDBWarehouse:

@@ -69,18 +69,16 @@ def cloud_settings(cloud_env, cloud_env_dir) -> Settings:
 
 
 def fresh_cloud_settings(env_dir: Path) -> Settings:
-    """The `cloud` environment with a new dataset and new, empty buckets."""
+    """The `cloud` environment in a project of its own (so new, empty buckets, named after
+    it as in any environment) with a new dataset."""
     from google.cloud import storage
 
     settings = config.load("cloud", env_dir=env_dir)
     suffix = uuid.uuid4().hex[:8]
-    gcp = dataclasses.replace(
-        settings.gcp,
-        dataset=f"ops_{suffix}",
-        landing_bucket=f"landing-{suffix}",
-        staging_bucket=f"staging-{suffix}",
+    gcp = config.with_buckets(
+        dataclasses.replace(settings.gcp, project=f"test-{suffix}", dataset=f"ops_{suffix}")
     )
-    client = storage.Client(project=PROJECT, credentials=anonymous())
+    client = storage.Client(project=gcp.project, credentials=anonymous())
     for bucket in (gcp.landing_bucket, gcp.staging_bucket):
         client.create_bucket(bucket)
     return dataclasses.replace(settings, gcp=gcp)

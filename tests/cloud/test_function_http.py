@@ -19,13 +19,14 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from jobs import config, resources, simulate
 from jobs.config import Settings
 from tests.cloud.conftest import PROJECT, anonymous, fresh_cloud_settings
-from tests.conftest import WORLD_END, WORLD_START, World
+from tests.conftest import WORLD_START, World
 from tests.functions.fake_dataproc import FakeDataproc
 
 SOURCE = config.REPO_ROOT / "functions" / "main.py"
@@ -35,6 +36,8 @@ SCHEDULER_HEADERS = {
 }
 ENTRYPOINT = "gs://ops-tickets-dev-artifacts/jobs/dataproc_main-0123456789abcdef.py"
 ARCHIVE = "gs://ops-tickets-dev-artifacts/jobs/jobs-fedcba9876543210.zip"
+RUNNER = "tickets-cloud-runner@p.iam.gserviceaccount.com"
+SERVICE_ACCOUNT = 1  # dataproc_v1.AuthenticationConfig.AuthenticationType.SERVICE_ACCOUNT
 
 
 @dataclass
@@ -44,11 +47,11 @@ class Served:
     dataproc: FakeDataproc
     log: Path
 
-    def tick(self, body: bytes | None) -> tuple[int, dict]:
+    def tick(self, body: bytes | None, method: str = "POST") -> tuple[int, dict]:
         headers = dict(SCHEDULER_HEADERS)
         if body:
             headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(self.url, data=body or b"", headers=headers)
+        request = urllib.request.Request(self.url, data=body or b"", headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=120) as response:
                 return response.status, json.loads(response.read())
@@ -67,16 +70,12 @@ class Served:
 
 
 def _env_dir(base: Path, settings: Settings, target: Path) -> Path:
-    """A `cloud` environment folder naming this test's own dataset and buckets."""
+    """A `cloud` environment folder naming this test's own project (and so buckets) and
+    dataset."""
     text = (base / "cloud" / "config.toml").read_text(encoding="utf-8")
     replacements = {
+        f'project = "{PROJECT}"': f'project = "{settings.gcp.project}"',
         'dataset = "ops_analytics"': f'dataset = "{settings.gcp.dataset}"',
-        'landing_bucket = "ops-tickets-dev-landing"': (
-            f'landing_bucket = "{settings.gcp.landing_bucket}"'
-        ),
-        'staging_bucket = "ops-tickets-dev-spark-staging"': (
-            f'staging_bucket = "{settings.gcp.staging_bucket}"'
-        ),
     }
     for old, new in replacements.items():
         assert old in text, old
@@ -90,6 +89,7 @@ def _env_dir(base: Path, settings: Settings, target: Path) -> Path:
 @pytest.fixture
 def served(cloud_env, cloud_env_dir, tmp_path) -> Iterator[Served]:
     settings = fresh_cloud_settings(cloud_env_dir)
+    resources.warehouse_for(settings).ensure_tables()  # what Terraform does at deploy
     env_dir = _env_dir(cloud_env_dir, settings, tmp_path / "env")
     log = tmp_path / "function.log"
     with FakeDataproc().serving() as dataproc, _serve(env_dir, dataproc, log) as url:
@@ -105,10 +105,8 @@ def _serve(env_dir: Path, dataproc: FakeDataproc, log: Path) -> Iterator[str]:
         "DATAPROC_API_ENDPOINT": dataproc.endpoint,
         "JOB_ENTRYPOINT_URI": ENTRYPOINT,
         "JOB_ARCHIVE_URI": ARCHIVE,
-        "RUNNER_SERVICE_ACCOUNT": f"tickets-cloud-runner@{PROJECT}.iam.gserviceaccount.com",
-        "SUBNETWORK_URI": (
-            f"projects/{PROJECT}/regions/asia-south1/subnetworks/tickets-cloud-dataproc"
-        ),
+        "RUNNER_SERVICE_ACCOUNT": RUNNER,
+        "SUBNETWORK_URI": "projects/p/regions/asia-south1/subnetworks/tickets-cloud-dataproc",
         "DATAPROC_RUNTIME": "3.0",
     }
     for name in ("TICKETS_IN_BATCH", "TICKETS_BATCH_ID", "TICKETS_LANDING", "TICKETS_WAREHOUSE"):
@@ -122,7 +120,7 @@ def _land(small_world: World, settings: Settings, day: dt.date) -> None:
     from google.cloud import storage
 
     name = f"tickets/dt={day}/tickets_{day}.csv"
-    bucket = storage.Client(project=PROJECT, credentials=anonymous()).bucket(
+    bucket = storage.Client(project=settings.gcp.project, credentials=anonymous()).bucket(
         settings.gcp.landing_bucket
     )
     bucket.blob(name).upload_from_filename(str(small_world.landing / name))
@@ -150,8 +148,10 @@ def test_a_tick_submits_the_next_day_once_however_often_scheduler_delivers(
     assert batch.pyspark_batch.main_python_file_uri == ENTRYPOINT
     assert list(batch.pyspark_batch.python_file_uris) == [ARCHIVE]
     execution = batch.environment_config.execution_config
-    assert execution.staging_bucket == served.settings.gcp.staging_bucket
-    assert execution.service_account == f"tickets-cloud-runner@{PROJECT}.iam.gserviceaccount.com"
+    assert execution.service_account == RUNNER
+    # runtime 3.0 would otherwise run the batch as its submitter, the function
+    assert execution.authentication_config.user_workload_authentication_type == SERVICE_ACCOUNT
+    assert execution.staging_bucket == ""  # runtime 3.0 uses none
     assert dict(batch.labels) == {"env": "cloud", "app": "ops-tickets", "managed-by": "cdktn"}
 
     # one Cloud Logging entry per tick, with the batch id as a field
@@ -173,23 +173,37 @@ def test_without_the_extract_the_tick_waits_and_submits_nothing(served: Served):
     assert (entry["status"], entry["business_date"]) == ("waiting", "2025-01-01")
 
 
-def test_when_every_day_succeeded_the_tick_answers_up_to_date(served: Served):
+def test_when_yesterday_succeeded_the_tick_answers_up_to_date(served: Served):
+    # A real environment has no last day: the last one that may run is yesterday in the
+    # business time zone (today's extract is complete only once today has ended).
+    yesterday = dt.datetime.now(ZoneInfo("Asia/Kolkata")).date() - dt.timedelta(days=1)
     warehouse = resources.warehouse_for(served.settings)
-    warehouse.ensure_tables()
-    table = f"`{PROJECT}.{served.settings.gcp.dataset}.ingestion_state`"
+    table = f"`{served.settings.gcp.project}.{served.settings.gcp.dataset}.ingestion_state`"
     warehouse.client.query(
         f"INSERT INTO {table} (business_date, status, mode, run_id, attempt, started_at) "
-        f"VALUES (DATE '{WORLD_END}', 'succeeded', 'backfill', 'earlier-run', 1, "
-        "TIMESTAMP '2025-01-15 00:00:00 UTC')"
+        f"VALUES (DATE '{yesterday}', 'succeeded', 'daily', 'earlier-run', 1, "
+        "CURRENT_TIMESTAMP())"
     ).result()
 
     assert served.tick(None) == (
         200,
-        {"status": "up_to_date", "last_processed": WORLD_END.isoformat()},
+        {"status": "up_to_date", "last_processed": yesterday.isoformat()},
     )
     assert served.dataproc.creates == []
     [entry] = served.tick_lines()
-    assert entry["message"] == f"tick: up to date (last processed {WORLD_END})"
+    assert entry["message"] == f"tick: up to date (last processed {yesterday})"
+
+
+def test_the_next_year_is_an_ordinary_day(served: Served):
+    # Dec 31 processed: the tick looks for Jan 1 of the next year, never "up to date".
+    warehouse = resources.warehouse_for(served.settings)
+    table = f"`{served.settings.gcp.project}.{served.settings.gcp.dataset}.ingestion_state`"
+    warehouse.client.query(
+        f"INSERT INTO {table} (business_date, status, mode, run_id, attempt, started_at) "
+        "VALUES (DATE '2025-12-31', 'succeeded', 'daily', 'earlier-run', 1, CURRENT_TIMESTAMP())"
+    ).result()
+
+    assert served.tick(None) == (200, {"status": "waiting", "business_date": "2026-01-01"})
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'"tick"', b"{bad"])
@@ -206,3 +220,40 @@ def test_a_malformed_body_is_refused_and_submits_nothing(
     assert served.dataproc.gets == []
     [entry] = served.tick_lines()
     assert (entry["severity"], entry["status"]) == ("WARNING", "bad_request")
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "GET"])
+def test_a_tick_is_a_post_and_nothing_else(served: Served, small_world: World, method: str):
+    _land(small_world, served.settings, WORLD_START)
+
+    code, reply = served.tick(b"{}" if method != "GET" else None, method=method)
+
+    assert code == 405
+    assert reply == {
+        "status": "bad_request",
+        "error": f"method {method} is not allowed: a tick is a POST",
+    }
+    assert served.dataproc.creates == []
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "error"),
+    [
+        (
+            b'{"day": "2025-11-15"}',
+            400,
+            "unknown field(s) day: a tick takes no arguments, it always processes the next "
+            "pending day (documented fields: source)",
+        ),
+        (b'{"source": 7}', 400, "field source must be a str"),
+        (b"[" * 5_000 + b"]" * 5_000, 400, "body nests JSON too deeply"),
+        (b'{"source": "' + b"x" * 20_000 + b'"}', 413, "body larger than 16384 bytes"),
+    ],
+)
+def test_a_body_outside_the_contract_is_refused_with_4xx(
+    served: Served, small_world: World, body: bytes, code: int, error: str
+):
+    _land(small_world, served.settings, WORLD_START)  # a tick would have something to do
+
+    assert served.tick(body) == (code, {"status": "bad_request", "error": error})
+    assert served.dataproc.creates == []

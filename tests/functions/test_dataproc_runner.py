@@ -24,12 +24,13 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from jobs import cli, config, logs
+from jobs.resources import runner_for
 from jobs.runners import dataproc as dataproc_runner
-from jobs.runners import runner_for
 from jobs.runners.dataproc import AttemptsExhausted, DataprocRunner, RunnerConfigError
 from tests.functions.fake_dataproc import FakeDataproc
 
@@ -38,7 +39,7 @@ ENTRYPOINT = "gs://ops-tickets-dev-artifacts/jobs/dataproc_main-0123456789abcdef
 ARCHIVE = "gs://ops-tickets-dev-artifacts/jobs/jobs-fedcba9876543210.zip"
 RUNNER_ACCOUNT = "tickets-dev-runner@ops-tickets-dev.iam.gserviceaccount.com"
 SUBNETWORK = "projects/ops-tickets-dev/regions/asia-south1/subnetworks/tickets-dev-dataproc"
-STAGING_BUCKET = "ops-tickets-dev-spark-staging"  # env/dev/config.toml
+SERVICE_ACCOUNT = 1  # dataproc_v1.AuthenticationConfig.AuthenticationType.SERVICE_ACCOUNT
 LABELS = {"env": "dev", "app": "ops-tickets", "managed-by": "cdktn"}
 DAY = dt.date(2025, 11, 1)
 
@@ -106,6 +107,14 @@ def runner(dev, function_env) -> DataprocRunner:
     return made
 
 
+def _check_identity(execution) -> None:
+    """The batch acts as the runner account, not as whoever submitted it."""
+    assert execution.service_account == RUNNER_ACCOUNT
+    # Runtime 3.0 and later use the submitter's credentials when this is unset.
+    assert execution.authentication_config.user_workload_authentication_type == SERVICE_ACCOUNT
+    assert execution.staging_bucket == ""  # runtime 3.0 uses no staging bucket
+
+
 def _check_daily_batch(fake: FakeDataproc, batch_id: str, day: dt.date) -> None:
     batch = fake.batch(batch_id)
     assert batch.pyspark_batch.main_python_file_uri == ENTRYPOINT
@@ -116,7 +125,8 @@ def _check_daily_batch(fake: FakeDataproc, batch_id: str, day: dt.date) -> None:
     execution = batch.environment_config.execution_config
     assert execution.service_account == RUNNER_ACCOUNT
     assert execution.subnetwork_uri == SUBNETWORK
-    assert execution.staging_bucket == STAGING_BUCKET
+    _check_identity(execution)
+    assert execution.ttl.seconds == 3600  # a stuck day ends after an hour, not the default 4
     assert dict(batch.labels) == LABELS
 
 
@@ -247,7 +257,8 @@ def test_a_backfill_batch_runs_the_range_in_one_job(runner, fake):
     assert dict(batch.runtime_config.properties) == _properties(ident, "6")
     assert batch.environment_config.execution_config.service_account == RUNNER_ACCOUNT
     assert batch.environment_config.execution_config.subnetwork_uri == SUBNETWORK
-    assert batch.environment_config.execution_config.staging_bucket == STAGING_BUCKET
+    _check_identity(batch.environment_config.execution_config)
+    assert batch.environment_config.execution_config.ttl.seconds == 4 * 3600
     assert dict(batch.labels) == LABELS
     parsed = cli._parser().parse_args(list(batch.pyspark_batch.args))
     assert (parsed.command, parsed.first, parsed.last) == ("backfill", first, last)
@@ -269,7 +280,7 @@ def test_labels_account_and_subnetwork_match_what_infra_declares(dev, fake):
     assert dataproc_runner.labels(dev) == names.labels
     # with no RUNNER_SERVICE_ACCOUNT / SUBNETWORK_URI (a workstation) infra's names are used
     code = {"JOB_ENTRYPOINT_URI": ENTRYPOINT, "JOB_ARCHIVE_URI": ARCHIVE}
-    batch = DataprocRunner(dev, environ=code).build_batch(["status"], "tickets-dev-x-a1", "2")
+    batch = DataprocRunner(dev, environ=code).build_batch(["status"], "tickets-dev-x-a1", "2", 60)
     assert batch.environment_config.execution_config.service_account == names.email("runner")
     assert batch.environment_config.execution_config.subnetwork_uri == names.subnetwork_uri
 
@@ -279,10 +290,10 @@ def test_without_code_uris_the_packaged_manifest_names_the_code(dev, tmp_path, m
 
     monkeypatch.setattr(dataproc_runner, "DIST", tmp_path)
     with pytest.raises(RunnerConfigError, match="JOB_ENTRYPOINT_URI"):
-        DataprocRunner(dev, environ={}).build_batch(["status"], "tickets-dev-x-a1", "2")
+        DataprocRunner(dev, environ={}).build_batch(["status"], "tickets-dev-x-a1", "2", 60)
 
     manifest = package.build("dev", dist=tmp_path)
-    batch = DataprocRunner(dev, environ={}).build_batch(["status"], "tickets-dev-x-a1", "2")
+    batch = DataprocRunner(dev, environ={}).build_batch(["status"], "tickets-dev-x-a1", "2", 60)
     assert batch.pyspark_batch.main_python_file_uri == (
         f"gs://ops-tickets-dev-artifacts/{manifest.entrypoint.object_name}"
     )
@@ -333,10 +344,11 @@ def test_backfill_from_a_workstation_submits_a_backfill_batch(function_env, fake
     assert fake.created_ids == [ident]
 
 
-def test_backfill_without_a_range_submits_the_configured_one(function_env, fake, capsys):
+def test_backfill_without_a_range_submits_start_through_yesterday(function_env, fake, capsys):
     assert cli.main(["--env", "dev", "backfill"]) == 0
-    # env/dev/config.toml: backfill_from 2025-01-01, backfill_to 2025-10-31
-    assert fake.created_ids == ["tickets-dev-backfill-20250101-20251031-a1"]
+    # env/dev/config.toml starts on 2025-01-01 and has no end: yesterday in Kolkata is the last
+    yesterday = dt.datetime.now(ZoneInfo("Asia/Kolkata")).date() - dt.timedelta(days=1)
+    assert fake.created_ids == [f"tickets-dev-backfill-20250101-{yesterday:%Y%m%d}-a1"]
 
 
 class _RanInProcess(Exception):

@@ -48,7 +48,7 @@ def test_a_third_environment_needs_no_code_change(tmp_path, source_root, stacks)
     assert buckets == {
         "ops-tickets-qa-landing",
         "ops-tickets-qa-artifacts",
-        "ops-tickets-qa-spark-staging",
+        "ops-tickets-qa-staging",
     }
     assert (
         qa["resource"]["google_compute_subnetwork"]["compute_subnetwork"]["ip_cidr_range"]

@@ -47,11 +47,10 @@ def expected(env: str, project: str, gcp) -> dict[str, set[tuple[str, str]]]:
         sa("runner"): {
             ("project", "roles/dataproc.worker"),
             ("project", "roles/bigquery.jobUser"),
-            ("project", "roles/bigquery.readSessionUser"),
             (f"dataset:{ds}", "roles/bigquery.dataEditor"),
             (f"dataset:{staging}", "roles/bigquery.dataEditor"),
             (f"bucket:{gcp.landing_bucket}", "roles/storage.objectViewer"),
-            (f"bucket:{gcp.staging_bucket}", "roles/storage.objectAdmin"),
+            (f"bucket:{gcp.staging_bucket}", "roles/storage.objectUser"),
             (f"bucket:{gcp.artifacts_bucket}", "roles/storage.objectViewer"),
         },
         sa("fn"): {
@@ -79,6 +78,20 @@ def expected(env: str, project: str, gcp) -> dict[str, set[tuple[str, str]]]:
         },
         sa("tf-plan"): {
             (f"bucket:{gcp.artifacts_bucket}", "roles/storage.objectViewer"),
+        },
+        # the people of the config's `operators`: upload, status, backfill
+        **{
+            operator: {
+                (f"bucket:{gcp.landing_bucket}", "roles/storage.objectUser"),
+                ("project", "roles/bigquery.jobUser"),
+                (f"table:{ds}.ingestion_state", "roles/bigquery.dataViewer"),
+                ("project", f"projects/{project}/roles/tickets_{env}_batch_submitter"),
+                (
+                    f"account:tickets-{env}-runner@{project}.iam.gserviceaccount.com",
+                    "roles/iam.serviceAccountUser",
+                ),
+            }
+            for operator in gcp.operators
         },
     }
 
@@ -119,12 +132,7 @@ def test_the_four_runtime_identities_are_separate(stacks, env):
 def test_batch_submitter_role_can_only_submit_and_read_batches(stacks, env):
     role = stacks[f"tickets-{env}"].only("google_project_iam_custom_role")
     assert role["role_id"] == f"tickets_{env}_batch_submitter"
-    assert sorted(role["permissions"]) == [
-        "dataproc.batches.create",
-        "dataproc.batches.get",
-        "dataproc.batches.list",
-        "dataproc.operations.get",
-    ]
+    assert sorted(role["permissions"]) == ["dataproc.batches.create", "dataproc.batches.get"]
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
@@ -134,7 +142,7 @@ def test_bootstrap_ci_identity_is_plan_only(stacks, settings, env):
     plan = f"serviceAccount:tickets-{env}-tf-plan@{gcp.project}.iam.gserviceaccount.com"
     github = (
         "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github_pool.name}"
-        f"/attribute.repository/{gcp.github_repository}"
+        f"/attribute.repository_id/{gcp.github_repository_id}"
     )
     assert bindings(stack) == {
         plan: {("project", r) for r in PLAN_ROLES}
@@ -149,9 +157,14 @@ def test_bootstrap_ci_identity_is_plan_only(stacks, settings, env):
     }
     provider = stack.only("google_iam_workload_identity_pool_provider")
     assert provider["oidc"] == {"issuer_uri": "https://token.actions.githubusercontent.com"}
-    condition = provider["attribute_condition"]
-    assert f'assertion.repository == "{gcp.github_repository}"' in condition
-    assert f'assertion.sub == "repo:{gcp.github_repository}:pull_request"' in condition
+    # the repository's and its owner's numeric ids, which a re-created repository cannot have
+    assert provider["attribute_condition"] == (
+        f'assertion.repository_id == "{gcp.github_repository_id}" && '
+        f'assertion.repository_owner_id == "{gcp.github_repository_owner_id}" && '
+        f'(assertion.sub == "repo:{gcp.github_repository}:pull_request" || '
+        f'assertion.sub == "repo:{gcp.github_repository}:ref:refs/heads/main")'
+    )
+    assert provider["attribute_mapping"]["attribute.repository_id"] == "assertion.repository_id"
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 
 import pytest
 
@@ -56,8 +57,6 @@ def test_plan_without_credentials_prints_the_offline_summary(
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path))
     cached = tmp_path / "out"
     (cached / ".base").mkdir(parents=True)
-    import shutil
-
     shutil.copytree(synth_out / "out" / "stacks", cached / "stacks")
     # the base is the same stack: seed the per-commit cache so no second synth runs
     commit, _ = plan_summary.base_revision("HEAD")
@@ -79,3 +78,21 @@ def test_destroy_refuses_a_protected_environment_without_confirmation(settings, 
         terraform.destroy(EnvNames(settings["prod"]), tmp_path, confirm=None, auto_approve=False)
     with pytest.raises(terraform.TerraformError, match="CONFIRM=prod"):
         terraform.destroy(EnvNames(settings["prod"]), tmp_path, confirm="dev", auto_approve=False)
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+def test_plan_with_credentials_fails_when_terraform_cannot_init(
+    synth_out, settings, monkeypatch, capsys, tmp_path
+):
+    # A pull request whose plan cannot run must not report green with the offline summary.
+    key = tmp_path / "key.json"
+    key.write_text('{"type": "service_account", "project_id": "ops-tickets-dev"}')
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
+    monkeypatch.setenv("TF_DATA_DIR", str(tmp_path / "tf"))
+
+    code = terraform.main(["plan", "--env", "dev", "--outdir", str(synth_out / "out")])
+
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("plan: terraform init failed with credentials present: Error:")
+    assert "offline summary" not in err

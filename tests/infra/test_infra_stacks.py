@@ -156,9 +156,32 @@ def test_function(stack, gcp, env):
         ),
         "DATAPROC_RUNTIME": gcp.dataproc_runtime,
     }
-    # the first build waits for the builder's grants
-    builder_grants = [a for a in fn["depends_on"] if "iam_builder_" in a]
-    assert len(builder_grants) == 4
+    # the first build waits until the builder's grants are in force (IAM propagates within
+    # minutes, not at once) and Google's service agents exist
+    assert "time_sleep.iam_propagation" in fn["depends_on"]
+    wait = stack.resource("time_sleep", "iam_propagation")
+    assert wait["create_duration"] == "120s"
+    assert (
+        len([a for a in wait["depends_on"] if a.startswith("google_") and "iam_builder_" in a]) == 4
+    )
+    assert {a for a in wait["depends_on"] if a.startswith("google_project_service_identity.")} == {
+        "google_project_service_identity.agents_cloudscheduler",
+        "google_project_service_identity.agents_dataproc",
+        "google_project_service_identity.agents_dataprocrm",
+    }
+
+
+def test_service_agents_are_created_at_deploy(stack, gcp):
+    # A fresh project gets them when an API is first used, which could be the first tick.
+    agents = stack.resources("google_project_service_identity")
+    assert {a["service"] for a in agents.values()} == {
+        "cloudscheduler.googleapis.com",
+        "dataproc.googleapis.com",
+        "dataprocrm.googleapis.com",
+    }
+    assert all(
+        a["provider"] == "google-beta" and a["project"] == gcp.project for a in agents.values()
+    )
 
 
 def test_scheduler(stack, gcp, env):

@@ -37,7 +37,7 @@ from jobs import config, pipeline, state
 from jobs.warehouse import STAGED_TABLES
 from jobs.warehouse.statements import commit_statements
 from tests.e2e.tables import DATA_TABLES, warehouse_rows
-from tests.envs import write_env
+from tests.envs import window, write_env
 from tests.reliability import child
 
 ONE_DAY = dt.timedelta(days=1)
@@ -538,11 +538,5 @@ def make_env(
     env_dir: Path, name: str, base: str, start: dt.date, end: dt.date, extra: dict[str, str]
 ) -> None:
     """An environment folder `name`, from env/<base> over start..end."""
-    window = {
-        'start = "2025-01-01"': f'start = "{start}"',
-        'end = "2025-12-31"': f'end = "{end}"',
-        'backfill_to = "2025-10-31"': f'backfill_to = "{start + ONE_DAY}"',
-        "scale = 1.0": "scale = 0.03",
-        "defect_rate = 0.005": "defect_rate = 0.04",
-    }
-    write_env(env_dir, name, base, {**window, **extra})
+    changes = window(base, start, end, start + ONE_DAY, scale=0.03, defect_rate=0.04)
+    write_env(env_dir, name, base, {**changes, **extra})

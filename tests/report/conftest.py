@@ -23,12 +23,12 @@ def settings() -> config.Settings:
     base = config.load("local")
     sim = dataclasses.replace(
         base.simulation,
-        start=FIRST_DAY,
         end=FIRST_DAY + dt.timedelta(days=19),
-        backfill_from=FIRST_DAY,
         backfill_to=FIRST_DAY + dt.timedelta(days=4),
     )
-    return dataclasses.replace(base, simulation=sim)
+    return dataclasses.replace(
+        base, processing=config.ProcessingSettings(start=FIRST_DAY), simulation=sim
+    )
 
 
 def insert(path: Path, rows_by_table: dict[str, list[dict]]) -> None:

@@ -58,12 +58,12 @@ def state_warehouse(tmp_path) -> DuckDBWarehouse:
 def _with_window(settings: config.Settings) -> config.Settings:
     sim = dataclasses.replace(
         settings.simulation,
-        start=FIRST_DAY,
         end=FIRST_DAY + dt.timedelta(days=19),
-        backfill_from=FIRST_DAY,
         backfill_to=FIRST_DAY + dt.timedelta(days=1),
     )
-    return dataclasses.replace(settings, simulation=sim)
+    return dataclasses.replace(
+        settings, processing=config.ProcessingSettings(start=FIRST_DAY), simulation=sim
+    )
 
 
 def test_counts_processed_pending_and_failed(settings, state_warehouse):
@@ -109,14 +109,19 @@ def test_up_to_date_and_empty(settings, tmp_path):
 
 
 def test_cloud_env_shows_the_next_scheduled_tick(state_warehouse):
-    dev = _with_window(config.load("dev"))
+    dev = dataclasses.replace(
+        config.load("dev"), processing=config.ProcessingSettings(start=FIRST_DAY)
+    )
     assert (dev.gcp.schedule, dev.gcp.schedule_time_zone) == ("0 8 * * *", "Asia/Kolkata")
     now = dt.datetime(2026, 11, 26, 16, 0, tzinfo=dt.UTC)  # 21:30 in Kolkata
-    text = render_status(dev, state_warehouse, color=False, now=now)
+    lines = render_status(dev, state_warehouse, color=False, now=now).splitlines()
     assert (
-        "next tick 2026-11-27 08:00 Asia/Kolkata, in 10 h 30 min  (schedule '0 8 * * *')"
-        in text.splitlines()
+        "next tick 2026-11-27 08:00 Asia/Kolkata, in 10 h 30 min  (schedule '0 8 * * *')" in lines
     )
+    # No last day in a real environment: yesterday in Kolkata is the last one that may run.
+    # 2025-03-07 .. 2026-11-25 is 365 + 245 + 18 + 1 days.
+    assert "  (gcp, days 2025-03-03 .. 2026-11-25)" in lines[0]
+    assert "pending   629 day(s), next 2025-03-07 (a retry of a failed day)" in lines
 
 
 @pytest.mark.parametrize(
