@@ -31,6 +31,7 @@ class CodeArtifacts(Construct):
         super().__init__(scope, id_)
         self.bucket_name = bucket_name
         self.jobs = self._upload("jobs-archive", manifest.jobs, bucket)
+        self.deps = self._upload("batch-deps", manifest.deps, bucket)
         self.entrypoint = self._upload("entrypoint", manifest.entrypoint, bucket)
         self.function_source = self._upload("function-source", manifest.function, bucket)
         self.manifest = manifest
@@ -53,6 +54,10 @@ class CodeArtifacts(Construct):
     @property
     def jobs_uri(self) -> str:
         return self.uri(self.manifest.jobs)
+
+    @property
+    def deps_uri(self) -> str:
+        return self.uri(self.manifest.deps)
 
     @property
     def entrypoint_uri(self) -> str:

@@ -61,6 +61,7 @@ def function_environment(
         "STAGING_BUCKET": gcp.staging_bucket,
         "ARTIFACTS_BUCKET": gcp.artifacts_bucket,
         "JOB_ARCHIVE_URI": artifacts.jobs_uri,
+        "JOB_DEPS_URI": artifacts.deps_uri,
         "JOB_ENTRYPOINT_URI": artifacts.entrypoint_uri,
         "RUNNER_SERVICE_ACCOUNT": runner_email,
         "SUBNETWORK_URI": names.subnetwork_uri,

@@ -116,6 +116,7 @@ class EnvStack(Stack):
             "builder_service_account": orch.builder_account.email,
             "subnetwork": self.compute.subnetwork.id,
             "job_archive_uri": self.artifacts.jobs_uri,
+            "job_deps_uri": self.artifacts.deps_uri,
             "job_entrypoint_uri": self.artifacts.entrypoint_uri,
             "dataproc_runtime": gcp.dataproc_runtime,
         }

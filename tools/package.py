@@ -1,12 +1,16 @@
 """Reproducible deployment archives: `make package ENV=dev` -> dist/<env>/.
 
-Three artefacts per environment, each named by the SHA-256 of its bytes so that
+Four artefacts per environment, each named by the SHA-256 of its bytes so that
 the object name in Cloud Storage changes exactly when the content does:
 
 - `jobs-<hash>.zip`: the `jobs` package, `schemas/*.json` and
   `env/<env>/config.toml`, laid out as in the repository, so that
   `jobs/schemas.py` (SCHEMA_DIR) and `jobs/config.py` (ENV_DIR) resolve their
   files relative to the archive root once it is extracted.
+- `batch-deps-<hash>.zip`: what the job imports that Dataproc Serverless runtime
+  3.0 does not provide, declared in pyproject.toml's `batch` group and taken at
+  requirements.lock's versions from their pure-Python wheels (downloaded once
+  into .local/wheels); the batch gets it beside the jobs archive.
 - `dataproc_main-<hash>.py`: the PySpark batch entry point
   (infra/runtime/dataproc_main.py), which extracts the jobs archive and runs
   `jobs.cli.main`.
@@ -21,8 +25,9 @@ are sorted, every timestamp is 1980-01-01 00:00, permissions are 0644, and
 entries are stored (not deflated) so that the bytes do not depend on the zlib
 build. The archives are small, so storing costs nothing that matters.
 
-Standard library and the stdlib-only `jobs.config` and `jobs.resources`: runs
-under any Python >= 3.11 (the infra venv calls it in-process from infra/main.py).
+Standard library and the stdlib-only `jobs.config` and `jobs.resources`, and pip
+to fetch the shipped wheels: runs under any Python >= 3.11 (the infra venv calls
+it in-process from infra/main.py).
 """
 
 from __future__ import annotations
@@ -33,7 +38,10 @@ import hashlib
 import io
 import json
 import os
+import re
+import subprocess
 import sys
+import tomllib
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -48,6 +56,7 @@ ENTRYPOINT = Path("infra/runtime/dataproc_main.py")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644 << 16  # regular file, rw-r--r--
 SKIP_DIRS = {"__pycache__", ".pytest_cache", "tests"}
+WHEELS = ROOT / ".local" / "wheels"  # downloaded wheels of the shipped dependencies
 SKIP_SUFFIXES = {".pyc", ".pyo"}
 
 
@@ -57,7 +66,7 @@ class PackagingError(RuntimeError):
 
 @dataclass(frozen=True)
 class Artifact:
-    kind: str  # "jobs", "entrypoint" or "function"
+    kind: str  # "jobs", "deps", "entrypoint" or "function"
     path: str  # absolute path of the file in dist/
     sha256: str
     object_name: str  # object name in the artifacts bucket
@@ -68,11 +77,12 @@ class Artifact:
 class Manifest:
     env: str
     jobs: Artifact
+    deps: Artifact
     entrypoint: Artifact
     function: Artifact
 
     def artifacts(self) -> list[Artifact]:
-        return [self.jobs, self.entrypoint, self.function]
+        return [self.jobs, self.deps, self.entrypoint, self.function]
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:
@@ -119,6 +129,61 @@ def jobs_files(root: Path, env: str, env_dir: Path | None = None) -> dict[str, b
     if not (root / "jobs" / "__init__.py").is_file():
         raise PackagingError(f"{root / 'jobs'} is not a Python package")
     return {**_tree(root, "jobs"), **_runtime_data(root, env, env_dir)}
+
+
+def shipped_requirements(root: Path) -> list[str]:
+    """`name==version` of each package the batch ships: pyproject.toml's `batch` group, at
+    requirements.lock's versions."""
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = project["optional-dependencies"].get("batch", [])
+    pins = {}
+    for line in (root / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        name, sep, version = line.strip().partition("==")
+        if sep and not name.startswith("#"):
+            pins[_normal(name)] = f"{name}=={version}"
+    missing = [n for n in names if _normal(n) not in pins]
+    if missing:
+        raise PackagingError(f"requirements.lock pins no {', '.join(missing)} (run make lock)")
+    return [pins[_normal(n)] for n in names]
+
+
+def dependency_files(root: Path, wheels: Path = WHEELS) -> dict[str, bytes]:
+    """The files of the shipped packages' wheels (installer records excluded)."""
+    files = {}
+    for requirement in shipped_requirements(root):
+        with zipfile.ZipFile(_wheel(requirement, wheels)) as wheel:
+            for name in wheel.namelist():
+                if not name.endswith("/") and not name.endswith(".dist-info/RECORD"):
+                    files[name] = wheel.read(name)
+    return files
+
+
+def _wheel(requirement: str, wheels: Path) -> Path:
+    """The pure-Python wheel of `name==version`, downloaded from the package index once."""
+    name, version = requirement.split("==")
+    stem = f"{re.sub(r'[-.]+', '_', name).lower()}-{version}-"
+    found = sorted(wheels.glob(f"{stem}*.whl"))
+    if not found:
+        wheels.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+             "--only-binary=:all:", "--dest", str(wheels), requirement],
+            capture_output=True,
+            text=True,
+        )  # fmt: skip
+        found = sorted(wheels.glob(f"{stem}*.whl"))
+        if proc.returncode != 0 or not found:
+            raise PackagingError(f"could not download {requirement}: {proc.stderr.strip()[-500:]}")
+    if not found[0].name.endswith("-none-any.whl"):
+        raise PackagingError(
+            f"{found[0].name} is not a pure-Python wheel: it cannot ship in a zip on "
+            "python_file_uris (use a custom container image for compiled packages)"
+        )
+    return found[0]
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _module_file(root: Path, module: str) -> Path | None:
@@ -208,7 +273,7 @@ def _write(dist: Path, kind: str, stem: str, suffix: str, prefix: str, data: byt
 def build(
     env: str, dist: Path | None = None, root: Path = ROOT, env_dir: Path | None = None
 ) -> Manifest:
-    """Write the three archives for `env` under dist/<env>/ and return their manifest.
+    """Write the four archives for `env` under dist/<env>/ and return their manifest.
 
     `env_dir` replaces `<root>/env` as the folder the environment's config is read from.
     """
@@ -222,6 +287,7 @@ def build(
         jobs=_write(
             dist, "jobs", "jobs", ".zip", "jobs", zip_bytes(jobs_files(root, env, env_dir))
         ),
+        deps=_write(dist, "deps", "batch-deps", ".zip", "jobs", zip_bytes(dependency_files(root))),
         entrypoint=_write(dist, "entrypoint", "dataproc_main", ".py", "jobs", entry.read_bytes()),
         function=_write(
             dist,

@@ -16,7 +16,7 @@ could not double-count: the warehouse commit refuses a day that already
 succeeded.
 
 What the function's environment provides (infra/orchestration.py
-`function_environment`): `JOB_ENTRYPOINT_URI`, `JOB_ARCHIVE_URI`,
+`function_environment`): `JOB_ENTRYPOINT_URI`, `JOB_ARCHIVE_URI`, `JOB_DEPS_URI`,
 `RUNNER_SERVICE_ACCOUNT`, `SUBNETWORK_URI`, `DATAPROC_RUNTIME`. On a laptop
 (`make backfill ENV=dev`) the two code URIs default to the objects named in
 `dist/<env>/manifest.json` (written by `make package` / `make deploy`), and the
@@ -182,7 +182,10 @@ class DataprocRunner:
         return dataproc_v1.Batch(
             pyspark_batch=dataproc_v1.PySparkBatch(
                 main_python_file_uri=self._code_uri("JOB_ENTRYPOINT_URI", "entrypoint"),
-                python_file_uris=[self._code_uri("JOB_ARCHIVE_URI", "jobs")],
+                python_file_uris=[
+                    self._code_uri("JOB_ARCHIVE_URI", "jobs"),
+                    self._code_uri("JOB_DEPS_URI", "deps"),  # what runtime 3.0 lacks
+                ],
                 args=list(args),
             ),
             runtime_config=dataproc_v1.RuntimeConfig(

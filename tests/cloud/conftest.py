@@ -19,7 +19,7 @@ import pytest
 
 from jobs import config
 from jobs.config import Settings
-from tests.cloud import emulators
+from rehearsal import emulators
 from tests.conftest import small_env
 
 PROJECT = "test-project"
@@ -82,6 +82,23 @@ def fresh_cloud_settings(env_dir: Path) -> Settings:
     for bucket in (gcp.landing_bucket, gcp.staging_bucket):
         client.create_bucket(bucket)
     return dataclasses.replace(settings, gcp=gcp)
+
+
+def env_folder(base: Path, settings: Settings, target: Path) -> Path:
+    """A `cloud` environment folder for a process of its own (a served function), naming
+    `settings`' project (and so buckets) and dataset."""
+    text = (base / "cloud" / "config.toml").read_text(encoding="utf-8")
+    replacements = {
+        f'project = "{PROJECT}"': f'project = "{settings.gcp.project}"',
+        'dataset = "ops_analytics"': f'dataset = "{settings.gcp.dataset}"',
+    }
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    (target / "cloud").mkdir(parents=True)
+    (target / "cloud" / "config.toml").write_text(text, encoding="utf-8")
+    assert config.load("cloud", env_dir=target) == settings
+    return target
 
 
 def anonymous():

@@ -25,9 +25,9 @@ import pytest
 
 from jobs import config, resources, simulate
 from jobs.config import Settings
-from tests.cloud.conftest import PROJECT, anonymous, fresh_cloud_settings
+from rehearsal.dataproc import DataprocStandIn
+from tests.cloud.conftest import anonymous, env_folder, fresh_cloud_settings
 from tests.conftest import WORLD_START, World
-from tests.functions.fake_dataproc import FakeDataproc
 
 SOURCE = config.REPO_ROOT / "functions" / "main.py"
 SCHEDULER_HEADERS = {
@@ -36,6 +36,7 @@ SCHEDULER_HEADERS = {
 }
 ENTRYPOINT = "gs://ops-tickets-dev-artifacts/jobs/dataproc_main-0123456789abcdef.py"
 ARCHIVE = "gs://ops-tickets-dev-artifacts/jobs/jobs-fedcba9876543210.zip"
+DEPS = "gs://ops-tickets-dev-artifacts/jobs/batch-deps-0011223344556677.zip"
 RUNNER = "tickets-cloud-runner@p.iam.gserviceaccount.com"
 SERVICE_ACCOUNT = 1  # dataproc_v1.AuthenticationConfig.AuthenticationType.SERVICE_ACCOUNT
 
@@ -44,7 +45,7 @@ SERVICE_ACCOUNT = 1  # dataproc_v1.AuthenticationConfig.AuthenticationType.SERVI
 class Served:
     url: str
     settings: Settings
-    dataproc: FakeDataproc
+    dataproc: DataprocStandIn
     log: Path
 
     def tick(self, body: bytes | None, method: str = "POST") -> tuple[int, dict]:
@@ -69,35 +70,18 @@ class Served:
         return entries
 
 
-def _env_dir(base: Path, settings: Settings, target: Path) -> Path:
-    """A `cloud` environment folder naming this test's own project (and so buckets) and
-    dataset."""
-    text = (base / "cloud" / "config.toml").read_text(encoding="utf-8")
-    replacements = {
-        f'project = "{PROJECT}"': f'project = "{settings.gcp.project}"',
-        'dataset = "ops_analytics"': f'dataset = "{settings.gcp.dataset}"',
-    }
-    for old, new in replacements.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    (target / "cloud").mkdir(parents=True)
-    (target / "cloud" / "config.toml").write_text(text, encoding="utf-8")
-    assert config.load("cloud", env_dir=target) == settings
-    return target
-
-
 @pytest.fixture
 def served(cloud_env, cloud_env_dir, tmp_path) -> Iterator[Served]:
     settings = fresh_cloud_settings(cloud_env_dir)
     resources.warehouse_for(settings).ensure_tables()  # what Terraform does at deploy
-    env_dir = _env_dir(cloud_env_dir, settings, tmp_path / "env")
+    env_dir = env_folder(cloud_env_dir, settings, tmp_path / "env")
     log = tmp_path / "function.log"
-    with FakeDataproc().serving() as dataproc, _serve(env_dir, dataproc, log) as url:
+    with DataprocStandIn().serving() as dataproc, _serve(env_dir, dataproc, log) as url:
         yield Served(url, settings, dataproc, log)
 
 
 @contextlib.contextmanager
-def _serve(env_dir: Path, dataproc: FakeDataproc, log: Path) -> Iterator[str]:
+def _serve(env_dir: Path, dataproc: DataprocStandIn, log: Path) -> Iterator[str]:
     env = {
         **os.environ,  # with the emulator hosts (cloud_env)
         "TICKETS_ENV_DIR": str(env_dir),
@@ -105,6 +89,7 @@ def _serve(env_dir: Path, dataproc: FakeDataproc, log: Path) -> Iterator[str]:
         "DATAPROC_API_ENDPOINT": dataproc.endpoint,
         "JOB_ENTRYPOINT_URI": ENTRYPOINT,
         "JOB_ARCHIVE_URI": ARCHIVE,
+        "JOB_DEPS_URI": DEPS,
         "RUNNER_SERVICE_ACCOUNT": RUNNER,
         "SUBNETWORK_URI": "projects/p/regions/asia-south1/subnetworks/tickets-cloud-dataproc",
         "DATAPROC_RUNTIME": "3.0",
@@ -146,7 +131,7 @@ def test_a_tick_submits_the_next_day_once_however_often_scheduler_delivers(
     batch = served.dataproc.batch(batch_id)
     assert list(batch.pyspark_batch.args) == ["--env", "cloud", "daily", "--day", "2025-01-01"]
     assert batch.pyspark_batch.main_python_file_uri == ENTRYPOINT
-    assert list(batch.pyspark_batch.python_file_uris) == [ARCHIVE]
+    assert list(batch.pyspark_batch.python_file_uris) == [ARCHIVE, DEPS]
     execution = batch.environment_config.execution_config
     assert execution.service_account == RUNNER
     # runtime 3.0 would otherwise run the batch as its submitter, the function

@@ -1,7 +1,7 @@
 """The Dataproc Serverless runner and the CLI's cloud side, against local fakes.
 
 Every request goes through the official `BatchControllerClient` (REST transport)
-to a real HTTP server on 127.0.0.1 (tests/functions/fake_dataproc.py); the batch
+to a real HTTP server on 127.0.0.1 (rehearsal/dataproc.py); the batch
 it received is parsed back with `dataproc_v1.Batch` and checked field by field
 against values written out here, not recomputed by the code under test.
 """
@@ -32,11 +32,12 @@ from jobs import cli, config, logs
 from jobs.resources import runner_for
 from jobs.runners import dataproc as dataproc_runner
 from jobs.runners.dataproc import AttemptsExhausted, DataprocRunner, RunnerConfigError
-from tests.functions.fake_dataproc import FakeDataproc
+from rehearsal.dataproc import DataprocStandIn
 
 PARENT = "projects/ops-tickets-dev/locations/asia-south1"
 ENTRYPOINT = "gs://ops-tickets-dev-artifacts/jobs/dataproc_main-0123456789abcdef.py"
 ARCHIVE = "gs://ops-tickets-dev-artifacts/jobs/jobs-fedcba9876543210.zip"
+DEPS = "gs://ops-tickets-dev-artifacts/jobs/batch-deps-0011223344556677.zip"
 RUNNER_ACCOUNT = "tickets-dev-runner@ops-tickets-dev.iam.gserviceaccount.com"
 SUBNETWORK = "projects/ops-tickets-dev/regions/asia-south1/subnetworks/tickets-dev-dataproc"
 SERVICE_ACCOUNT = 1  # dataproc_v1.AuthenticationConfig.AuthenticationType.SERVICE_ACCOUNT
@@ -77,18 +78,19 @@ def dev() -> config.Settings:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeDataproc]:
-    with FakeDataproc().serving() as server:
+def fake() -> Iterator[DataprocStandIn]:
+    with DataprocStandIn().serving() as server:
         yield server
 
 
 @pytest.fixture
-def function_env(fake: FakeDataproc, monkeypatch) -> dict[str, str]:
+def function_env(fake: DataprocStandIn, monkeypatch) -> dict[str, str]:
     """The trigger function's environment as infra sets it, pointed at the fake API."""
     values = {
         "DATAPROC_API_ENDPOINT": fake.endpoint,
         "JOB_ENTRYPOINT_URI": ENTRYPOINT,
         "JOB_ARCHIVE_URI": ARCHIVE,
+        "JOB_DEPS_URI": DEPS,
         "RUNNER_SERVICE_ACCOUNT": RUNNER_ACCOUNT,
         "SUBNETWORK_URI": SUBNETWORK,
         "DATAPROC_RUNTIME": "3.0",
@@ -115,10 +117,10 @@ def _check_identity(execution) -> None:
     assert execution.staging_bucket == ""  # runtime 3.0 uses no staging bucket
 
 
-def _check_daily_batch(fake: FakeDataproc, batch_id: str, day: dt.date) -> None:
+def _check_daily_batch(fake: DataprocStandIn, batch_id: str, day: dt.date) -> None:
     batch = fake.batch(batch_id)
     assert batch.pyspark_batch.main_python_file_uri == ENTRYPOINT
-    assert list(batch.pyspark_batch.python_file_uris) == [ARCHIVE]
+    assert list(batch.pyspark_batch.python_file_uris) == [ARCHIVE, DEPS]
     assert list(batch.pyspark_batch.args) == ["--env", "dev", "daily", "--day", day.isoformat()]
     assert batch.runtime_config.version == "3.0"
     assert dict(batch.runtime_config.properties) == _properties(batch_id, "2")
@@ -133,7 +135,7 @@ def _check_daily_batch(fake: FakeDataproc, batch_id: str, day: dt.date) -> None:
 # --- the daily batch --------------------------------------------------------------------
 
 
-def test_first_tick_submits_one_batch_for_exactly_that_day(runner, fake: FakeDataproc):
+def test_first_tick_submits_one_batch_for_exactly_that_day(runner, fake: DataprocStandIn):
     result = runner.start(DAY)
 
     assert result == {
@@ -253,7 +255,7 @@ def test_a_backfill_batch_runs_the_range_in_one_job(runner, fake):
         "--env", "dev", "backfill", "--from", "2025-01-01", "--to", "2025-10-31",
     ]  # fmt: skip
     assert batch.pyspark_batch.main_python_file_uri == ENTRYPOINT
-    assert list(batch.pyspark_batch.python_file_uris) == [ARCHIVE]
+    assert list(batch.pyspark_batch.python_file_uris) == [ARCHIVE, DEPS]
     assert dict(batch.runtime_config.properties) == _properties(ident, "6")
     assert batch.environment_config.execution_config.service_account == RUNNER_ACCOUNT
     assert batch.environment_config.execution_config.subnetwork_uri == SUBNETWORK
@@ -279,7 +281,7 @@ def test_labels_account_and_subnetwork_match_what_infra_declares(dev, fake):
     names = EnvNames(dev)
     assert dataproc_runner.labels(dev) == names.labels
     # with no RUNNER_SERVICE_ACCOUNT / SUBNETWORK_URI (a workstation) infra's names are used
-    code = {"JOB_ENTRYPOINT_URI": ENTRYPOINT, "JOB_ARCHIVE_URI": ARCHIVE}
+    code = {"JOB_ENTRYPOINT_URI": ENTRYPOINT, "JOB_ARCHIVE_URI": ARCHIVE, "JOB_DEPS_URI": DEPS}
     batch = DataprocRunner(dev, environ=code).build_batch(["status"], "tickets-dev-x-a1", "2", 60)
     assert batch.environment_config.execution_config.service_account == names.email("runner")
     assert batch.environment_config.execution_config.subnetwork_uri == names.subnetwork_uri
@@ -298,7 +300,8 @@ def test_without_code_uris_the_packaged_manifest_names_the_code(dev, tmp_path, m
         f"gs://ops-tickets-dev-artifacts/{manifest.entrypoint.object_name}"
     )
     assert list(batch.pyspark_batch.python_file_uris) == [
-        f"gs://ops-tickets-dev-artifacts/{manifest.jobs.object_name}"
+        f"gs://ops-tickets-dev-artifacts/{manifest.jobs.object_name}",
+        f"gs://ops-tickets-dev-artifacts/{manifest.deps.object_name}",
     ]
     assert manifest.jobs.object_name.startswith("jobs/jobs-")
 

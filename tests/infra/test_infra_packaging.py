@@ -126,6 +126,8 @@ def test_content_hash_follows_the_content(source_root, built, tmp_path):
         shutil.copytree(
             source_root / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__")
         )
+    for name in ("pyproject.toml", "requirements.lock"):  # what the batch ships, and at which pin
+        shutil.copyfile(source_root / name, root / name)
     # change a jobs module that the function does not import
     in_function = package.function_jobs_modules(root, sorted((root / "functions").glob("*.py")))
     module = next(
@@ -138,3 +140,17 @@ def test_content_hash_follows_the_content(source_root, built, tmp_path):
     assert changed.jobs.object_name != built.jobs.object_name  # the job code changed
     assert changed.function.object_name == built.function.object_name  # the function did not
     assert changed.entrypoint.object_name == built.entrypoint.object_name
+    assert changed.deps.object_name == built.deps.object_name
+
+
+def test_the_batch_ships_what_runtime_3_0_lacks_and_nothing_else(built, source_root):
+    # pyproject.toml's `batch` group, at requirements.lock's version, from its wheel
+    [pin] = package.shipped_requirements(source_root)
+    name, version = pin.split("==")
+    assert name == "sqlglot"
+    with zipfile.ZipFile(built.deps.path) as archive:
+        names = archive.namelist()
+    tops = {n.split("/")[0] for n in names}
+    assert tops == {"sqlglot", f"sqlglot-{version}.dist-info"}
+    assert "sqlglot/__init__.py" in names
+    assert not [n for n in names if n.endswith("RECORD")]  # the installer's record, not code

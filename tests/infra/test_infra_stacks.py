@@ -138,6 +138,7 @@ def test_function(stack, gcp, env):
     )
     assert service["max_instance_count"] == 1
     jobs_object = stack.resource("google_storage_bucket_object", "code_jobs_archive")["name"]
+    deps_object = stack.resource("google_storage_bucket_object", "code_batch_deps")["name"]
     entry_object = stack.resource("google_storage_bucket_object", "code_entrypoint")["name"]
     assert service["environment_variables"] == {
         "TICKETS_ENV": env,
@@ -149,6 +150,7 @@ def test_function(stack, gcp, env):
         "STAGING_BUCKET": gcp.staging_bucket,
         "ARTIFACTS_BUCKET": gcp.artifacts_bucket,
         "JOB_ARCHIVE_URI": f"gs://{gcp.artifacts_bucket}/{jobs_object}",
+        "JOB_DEPS_URI": f"gs://{gcp.artifacts_bucket}/{deps_object}",
         "JOB_ENTRYPOINT_URI": f"gs://{gcp.artifacts_bucket}/{entry_object}",
         "RUNNER_SERVICE_ACCOUNT": f"tickets-{env}-runner@{gcp.project}.iam.gserviceaccount.com",
         "SUBNETWORK_URI": (
@@ -222,7 +224,12 @@ def test_network_for_dataproc_serverless(stack, gcp, env):
 
 def test_code_objects_are_named_by_content(stack, synth_out, env):
     objects = stack.resources("google_storage_bucket_object")
-    assert set(objects) == {"code_jobs_archive", "code_entrypoint", "code_function_source"}
+    assert set(objects) == {
+        "code_jobs_archive",
+        "code_batch_deps",
+        "code_entrypoint",
+        "code_function_source",
+    }
     for obj in objects.values():
         asset = stack.path.parent / obj["source"]
         digest = hashlib.sha256(asset.read_bytes()).hexdigest()
@@ -230,6 +237,7 @@ def test_code_objects_are_named_by_content(stack, synth_out, env):
         assert Path(obj["name"]).name == asset.name
     manifest = json.loads((synth_out / "dist" / env / "manifest.json").read_text(encoding="utf-8"))
     assert objects["code_jobs_archive"]["name"] == manifest["jobs"]["object_name"]
+    assert objects["code_batch_deps"]["name"] == manifest["deps"]["object_name"]
 
 
 def test_alerting(stack, gcp, env):
