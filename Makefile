@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 JOB := $(PY) -m jobs
 
-.PHONY: help setup data backfill daily replay upload simulate status report run test reliability bench lint lock clean
+.PHONY: help setup data backfill daily replay upload simulate status report run test rehearse reliability bench lint lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,8 +46,8 @@ replay: $(STAMP) ## Reprocess one day that already ran: DATE=YYYY-MM-DD
 	@test -n "$(DATE)" || { echo "replay: set DATE=YYYY-MM-DD"; exit 2; }
 	$(JOB) replay --date $(DATE)
 
-upload: $(STAMP) ## Copy the generated extracts to the landing bucket: ENV=dev [FROM=... TO=...]
-	$(JOB) upload $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+upload: $(STAMP) ## Copy the extracts to the landing bucket: ENV=dev [FROM=... TO=...] [SOURCE=DIR]
+	$(JOB) upload $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(SOURCE),--source $(SOURCE))
 
 simulate: $(STAMP) ## Local Cloud Scheduler: tick the trigger function until nothing is pending
 	$(JOB) simulate
@@ -61,11 +61,14 @@ report: $(STAMP) ## Write the HTML report (.local/report.html) from the warehous
 run: $(STAMP) ## The whole year: data -> backfill -> simulate -> summary
 	$(JOB) run
 
-# Two pytest-xdist workers, whole files each, in the order tests/conftest.py gives
-# (the whole-pipeline files first). TEST_WORKERS=0 runs in one process.
+# The rehearsal of the deployed path first (its recorded calls feed tests/rehearsal), then
+# the suite on two pytest-xdist workers, whole files each, in the order tests/conftest.py
+# gives (the whole-pipeline files first; TEST_WORKERS=0 runs in one process), then infra.
 TEST_WORKERS ?= 2
-test: $(STAMP) $(EMULATORS_STAMP) ## Run the whole test suite (offline): pipeline, cloud path on emulators, infra
+test: $(STAMP) $(EMULATORS_STAMP) ## Run every test, offline: the rehearsal, the pipeline, the cloud path on emulators, infra
+	@$(MAKE) --no-print-directory rehearse ENV=dev
 	TICKETS_EMULATORS_VENV=$(CURDIR)/$(EMULATORS_VENV) TICKETS_REQUIRE_EMULATORS=1 \
+	TICKETS_REHEARSAL_CALLS=$(CURDIR)/.local/rehearsal/dev/calls.jsonl \
 	  $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory test-infra
 
@@ -84,7 +87,23 @@ lint: $(STAMP) ## Static checks: ruff; then checkov, actionlint, pip-audit and a
 lock: $(STAMP) ## Re-resolve the lock files from pyproject.toml (see tools/lock.sh)
 	bash tools/lock.sh
 
-clean: ## Remove generated data, the warehouse and the virtual environment
-	rm -rf .local $(VENV) $(EMULATORS_VENV) dist
+clean: ## Remove generated data, the warehouse and the virtual environments
+	rm -rf .local $(VENV) $(EMULATORS_VENV) $(RUNTIME_VENV) dist
 
 -include infra/infra.mk
+
+# The deployed path rehearsed offline (rehearsal/): the function from its archive and its
+# requirements alone, the batches through spark-submit on runtime 3.0's packages, every
+# Google API call checked against the stack's grants. .venv-runtime holds exactly what
+# Dataproc Serverless runtime 3.0 provides the job, on Python 3.12.
+RUNTIME_VENV ?= .venv-runtime
+RUNTIME_STAMP := $(RUNTIME_VENV)/.installed
+$(RUNTIME_STAMP): rehearsal/runtime/dataproc-3.0.lock tools/venv.sh
+	@python=$$(bash tools/python.sh) && "$$python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' || \
+	  { echo "rehearse: Python 3.12 (Dataproc runtime 3.0's) is needed; tools/python.sh found $$python" >&2; exit 1; }
+	@VENV_PYTHON=$$(bash tools/python.sh) bash tools/venv.sh $(RUNTIME_VENV) rehearsal/runtime/dataproc-3.0.lock
+	@touch $@
+
+rehearse: $(STAMP) $(EMULATORS_STAMP) $(INFRA_STAMP) $(RUNTIME_STAMP) ## Rehearse the deployed path offline: ENV=dev (default), see rehearsal/
+	TICKETS_EMULATORS_VENV=$(CURDIR)/$(EMULATORS_VENV) $(PY) -m rehearsal --env $(if $(filter local,$(ENV)),dev,$(ENV))
+

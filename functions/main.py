@@ -105,8 +105,8 @@ def body_problem(body: str) -> str | None:
 def _missing(exc: Exception) -> str:
     """The error of a failed tick, saying plainly when a dependency or permission is missing."""
     text = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, ModuleNotFoundError):
-        return f"missing dependency {exc.name!r}: the function's requirements.txt lacks it ({text})"
+    if isinstance(exc, ImportError):  # a module, or a name from a namespace package
+        return f"missing dependency: {exc}; the function's requirements.txt lacks it"
     if getattr(exc, "code", None) == 403:  # google.api_core.exceptions.Forbidden
         return f"permission denied: {text}"
     return text

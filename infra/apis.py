@@ -54,4 +54,7 @@ class Apis(Construct):
         }
 
     def on(self, *short_names: str) -> list[ProjectService]:
-        return [self.services[f"{name}.googleapis.com"] for name in short_names]
+        """The services to depend on, of those this stack enables (the rest are the
+        bootstrap stack's, or missing: `make rehearse` says which)."""
+        wanted = (f"{name}.googleapis.com" for name in short_names)
+        return [self.services[api] for api in wanted if api in self.services]

@@ -19,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO
 
 from jobs.config import REPO_ROOT, Settings
@@ -77,22 +78,35 @@ def serve_function(
     `environ` replaces this process's environment for the server (tests pass the
     variables the deployed function gets); `output` takes its stdout and stderr.
     """
-    port = _free_port()
     env = {
         **(os.environ if environ is None else environ),
         "TICKETS_ENV": settings.name,
         "PYTHONPATH": str(REPO_ROOT),
     }
+    source = REPO_ROOT / "functions" / "main.py"
+    with functions_server(sys.executable, source, env, output) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def functions_server(
+    python: str, source: Path, env: dict[str, str], output: IO | None = None
+) -> Iterator[str]:
+    """`python -m functions_framework` serving `source`'s `tick` on 127.0.0.1, from its folder.
+
+    Yields the URL once the server listens; stops it at the end of the block.
+    """
+    port = _free_port()
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "functions_framework",
+            python, "-m", "functions_framework",
             "--target", "tick",
-            "--source", str(REPO_ROOT / "functions" / "main.py"),
+            "--source", str(source),
             "--host", "127.0.0.1",
             "--port", str(port),
         ],
         env=env,
-        cwd=REPO_ROOT,
+        cwd=source.parent,
         stdout=output,
         stderr=subprocess.STDOUT if output else None,
     )  # fmt: skip

@@ -1,9 +1,10 @@
-"""A local fake of the Dataproc REST API (batches only), as a real HTTP server.
+"""A local stand-in for the Dataproc REST API (batches only), as a real HTTP server.
 
 The official `BatchControllerClient` (REST transport) talks to it through
 `DATAPROC_API_ENDPOINT`, so everything the runner does down to `create_batch`
 and `get_batch` goes through the real client, its request encoding and its
-error mapping. It answers like Dataproc does:
+error mapping. It records each batch as submitted, for the rehearsal to run it
+and the tests to inspect it, and answers like Dataproc does:
 
 - `POST /v1/projects/{p}/locations/{r}/batches?batchId=ID` records the body and
   returns a long-running Operation; a batch id that exists answers 409 with the
@@ -20,10 +21,12 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from google.cloud import dataproc_v1
+
+from rehearsal.local_server import serving
 
 BATCHES = "/v1/projects/{project}/locations/{region}/batches"
 
@@ -44,21 +47,15 @@ class StoredBatch:
     state: str = "PENDING"
 
 
-class FakeDataproc:
+class DataprocStandIn:
     def __init__(self) -> None:
         self.creates: list[CreateCall] = []
         self.gets: list[str] = []
         self.batches: dict[str, StoredBatch] = {}  # batch id -> batch
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self.endpoint = ""  # http://127.0.0.1:PORT while serving
 
     # --- what tests use -----------------------------------------------------------------
-
-    @property
-    def endpoint(self) -> str:
-        assert self._server is not None, "the fake is not serving"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     def batch(self, batch_id: str) -> dataproc_v1.Batch:
         """The batch as received, parsed with the official type."""
@@ -77,21 +74,15 @@ class FakeDataproc:
         return [call.batch_id for call in self.creates if call.created]
 
     @contextlib.contextmanager
-    def serving(self) -> Iterator[FakeDataproc]:
-        fake = self
+    def serving(self) -> Iterator[DataprocStandIn]:
+        stand_in = self
 
         class Handler(_Handler):
-            dataproc = fake
+            dataproc = stand_in
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with serving(Handler) as url:
+            self.endpoint = url
             yield self
-        finally:
-            self._server.shutdown()
-            self._server.server_close()
-            thread.join(timeout=10)
 
     # --- the API ------------------------------------------------------------------------
 
@@ -130,7 +121,7 @@ class FakeDataproc:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    dataproc: FakeDataproc
+    dataproc: DataprocStandIn
 
     def do_POST(self) -> None:
         url = urlsplit(self.path)

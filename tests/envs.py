@@ -31,13 +31,31 @@ def window(
     return changes
 
 
-def write_env(env_dir: Path, name: str, template: str, changes: dict[str, str]) -> Settings:
+def write_env(
+    env_dir: Path,
+    name: str,
+    template: str,
+    changes: dict[str, str],
+    drop_section: str | None = None,
+) -> Settings:
     """Write env_dir/<name>/config.toml from env/<template>, replacing each line of
-    `changes` (every one must be found), and load it."""
+    `changes` (every one must be found) and leaving out the table `drop_section` (with
+    the comment above it), and load it."""
     text = (config.ENV_DIR / template / "config.toml").read_text(encoding="utf-8")
     for old, new in {f'name = "{template}"': f'name = "{name}"', **changes}.items():
         assert old in text, old
         text = text.replace(old, new)
+    if drop_section:
+        text = _without_section(text, drop_section)
     (env_dir / name).mkdir(parents=True, exist_ok=True)
     (env_dir / name / "config.toml").write_text(text, encoding="utf-8")
     return config.load(name, env_dir=env_dir)
+
+
+def _without_section(text: str, section: str) -> str:
+    lines = text.splitlines(keepends=True)
+    start = lines.index(f"[{section}]\n")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
+    while start > 0 and lines[start - 1].startswith("#"):
+        start -= 1
+    return "".join(lines[:start] + lines[end:])

@@ -4,7 +4,7 @@ gauntlet, with one table of figures at the end.
     python -m tools.reliability [--only duckdb|bigquery] [--skip-gauntlet] [--out DIR]
 
 It generates a world of its own (enough days for the sweep), starts the BigQuery
-and Cloud Storage emulators (tests/cloud/emulators.py), and runs, per warehouse:
+and Cloud Storage emulators (rehearsal/emulators.py), and runs, per warehouse:
 the full kill sweep of tests/reliability/harness.py (each kill point in a child
 process whose whole process group dies, then the next normal run, then a
 checksum per table against a clean run), then 8 concurrent ticks for the same
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             spec = harness.duckdb_spec(env_dir, "rel", landing, out / "duckdb.duckdb")
             targets["duckdb"] = harness.Target.build("duckdb", spec, spark)
         if "bigquery" in kinds:
-            from tests.cloud import emulators
+            from rehearsal import emulators
             from tests.cloud.conftest import fresh_cloud_settings
 
             emulators_cm = emulators.running(out / "emulators", PROJECT)

@@ -18,7 +18,7 @@ set -euo pipefail
 venv=${1:?usage: venv.sh VENV LOCKFILE}
 lock=${2:?usage: venv.sh VENV LOCKFILE}
 uv_pin="uv==0.13.8"
-python=$(bash "$(dirname "$0")/python.sh")
+python=${VENV_PYTHON:-$(bash "$(dirname "$0")/python.sh")}  # VENV_PYTHON: a given interpreter
 echo "setup: creating $venv with $python"
 rm -rf "$venv"
 "$python" -m venv "$venv"

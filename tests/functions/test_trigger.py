@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import sys
 
 import pytest
 from functions_framework import create_app
@@ -92,3 +93,19 @@ def test_simulate_ticks_the_served_function_until_up_to_date(small_world: World,
         warehouse, "SELECT mode, COUNT(*) FROM ingestion_state GROUP BY mode ORDER BY mode"
     )
     assert by_mode == [("backfill", 12), ("daily", 2)]
+
+
+def test_a_failed_tick_names_a_missing_permission_or_dependency():
+    from google.api_core.exceptions import Forbidden
+
+    create_app("tick", SOURCE)  # loads functions/main.py as module `main`, as the platform does
+    missing_of = sys.modules["main"]._missing
+    refused = Forbidden("Access Denied: Table p:d.ingestion_state: bigquery.tables.getData")
+    assert missing_of(refused) == (
+        "permission denied: Forbidden: 403 Access Denied: Table p:d.ingestion_state: "
+        "bigquery.tables.getData"
+    )
+    missing = ModuleNotFoundError("No module named 'sqlglot'", name="sqlglot")
+    assert missing_of(missing) == (
+        "missing dependency: No module named 'sqlglot'; the function's requirements.txt lacks it"
+    )

@@ -4,40 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.infra
+from rehearsal.stack import IAM_MEMBER_TYPES
 
-IAM_TYPES = {
-    "google_project_iam_member": lambda s, c: "project",
-    "google_storage_bucket_iam_member": lambda s, c: f"bucket:{s.resolve(c['bucket'])}",
-    "google_bigquery_dataset_iam_member": lambda s, c: f"dataset:{s.resolve(c['dataset_id'])}",
-    "google_bigquery_table_iam_member": lambda s, c: (
-        f"table:{s.resolve(c['dataset_id'])}.{s.resolve(c['table_id'])}"
-    ),
-    "google_service_account_iam_member": lambda s, c: (
-        f"account:{s.resolve(c['service_account_id']).rsplit('/', 1)[-1]}"
-    ),
-    "google_cloud_run_v2_service_iam_member": lambda s, c: f"run:{s.resolve(c['name'])}",
-    "google_artifact_registry_repository_iam_member": lambda s, c: (
-        f"repository:{s.resolve(c['repository'])}"
-    ),
-}
+pytestmark = pytest.mark.infra
 
 
 def bindings(stack) -> dict[str, set[tuple[str, str]]]:
-    """member -> {(scope, role)} over every IAM member resource of the stack."""
-    found: dict[str, set[tuple[str, str]]] = {}
-    for rtype in stack.data["resource"]:
+    """member -> {(scope, role)}; every IAM resource is an additive *_iam_member."""
+    for rtype in stack.iam_resource_types():
         if rtype.endswith(("_iam_binding", "_iam_policy")):
             pytest.fail(f"{stack.name}: authoritative IAM resource {rtype} (use *_iam_member)")
-        if rtype.endswith("_iam_member"):
-            assert rtype in IAM_TYPES, f"{stack.name}: unexpected IAM resource type {rtype}"
-            for conf in stack.resources(rtype).values():
-                scope = IAM_TYPES[rtype](stack, conf)
-                role = conf["role"]
-                if "condition" in conf:
-                    role += f" if {conf['condition']['expression']}"
-                found.setdefault(stack.resolve(conf["member"]), set()).add((scope, role))
-    return found
+        assert rtype in IAM_MEMBER_TYPES, f"{stack.name}: unexpected IAM resource type {rtype}"
+    return stack.bindings()
 
 
 def expected(env: str, project: str, gcp) -> dict[str, set[tuple[str, str]]]:

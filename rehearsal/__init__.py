@@ -1,0 +1,1 @@
+"""The rehearsal: the deployed artifacts, run offline as Google Cloud runs them."""
