@@ -11,9 +11,9 @@ export PYTHONPATH := $(CURDIR)
 export TICKETS_ENV := $(ENV)
 export PYTHONDONTWRITEBYTECODE := 1
 
-JOB := $(PY) -m jobs
+RUN := $(PY) -m workstation  # the workstation commands (workstation/cli.py)
 
-.PHONY: help setup data backfill daily replay upload simulate status report run test rehearse reliability bench lint lock clean
+.PHONY: help setup data backfill daily replay upload simulate status report run test rehearse reliability bench lint lint-python lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,32 +34,32 @@ $(EMULATORS_STAMP): tools/emulators/requirements.lock tools/emulators/setup.sh t
 	@touch $@
 
 data: $(STAMP) ## Generate the year's extracts [SCALE=1] [SEED=...]
-	$(JOB) data $(if $(SCALE),--scale $(SCALE)) $(if $(SEED),--seed $(SEED))
+	$(RUN) data $(if $(SCALE),--scale $(SCALE)) $(if $(SEED),--seed $(SEED))
 
 backfill: $(STAMP) ## Load history [FROM=YYYY-MM-DD TO=YYYY-MM-DD] (default Jan 1 - Oct 31)
-	$(JOB) backfill $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+	$(RUN) backfill $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
 
 daily: $(STAMP) ## Process the next pending day [DAYS=N to catch up N days]
-	$(JOB) daily $(if $(DAYS),--max-days $(DAYS))
+	$(RUN) daily $(if $(DAYS),--max-days $(DAYS))
 
 replay: $(STAMP) ## Reprocess one day that already ran: DATE=YYYY-MM-DD
 	@test -n "$(DATE)" || { echo "replay: set DATE=YYYY-MM-DD"; exit 2; }
-	$(JOB) replay --date $(DATE)
+	$(RUN) replay --date $(DATE)
 
 upload: $(STAMP) ## Copy the extracts to the landing bucket: ENV=dev [FROM=... TO=...] [SOURCE=DIR]
-	$(JOB) upload $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(SOURCE),--source $(SOURCE))
+	$(RUN) upload $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(SOURCE),--source $(SOURCE))
 
 simulate: $(STAMP) ## Local Cloud Scheduler: tick the trigger function until nothing is pending
-	$(JOB) simulate
+	$(RUN) simulate
 
 status: $(STAMP) ## Show ingestion_state: processed, pending and failed days
-	$(JOB) status
+	$(RUN) status
 
 report: $(STAMP) ## Write the HTML report (.local/report.html) from the warehouse
-	$(JOB) report
+	$(RUN) report
 
 run: $(STAMP) ## The whole year: data -> backfill -> simulate -> summary
-	$(JOB) run
+	$(RUN) run
 
 # The rehearsal of the deployed path first (its recorded calls feed tests/rehearsal), then
 # the suite on two pytest-xdist workers, whole files each, in the order tests/conftest.py
@@ -79,10 +79,11 @@ bench: $(STAMP) ## Measure speed side by side with a DuckDB-SQL baseline
 	$(PY) -m bench $(BENCH_ARGS)
 	@$(MAKE) --no-print-directory bench-infra
 
-lint: $(STAMP) ## Static checks: ruff; then checkov, actionlint, pip-audit and a secret scan (lint-infra)
+lint: lint-python lint-infra ## Static checks: ruff, checkov, actionlint, pip-audit, a secret scan (also as pre-commit hooks)
+
+lint-python: $(STAMP) ## ruff: lint and formatting
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	@$(MAKE) --no-print-directory lint-infra
 
 lock: $(STAMP) ## Re-resolve the lock files from pyproject.toml (see tools/lock.sh)
 	bash tools/lock.sh

@@ -12,7 +12,7 @@ Everything runs in one session, side by side, on private copies under
   flat cost   Dec 31 against Nov 1: seconds and rows_read; rows_read against day + open backlog
   warm JVM    the backfill run twice in one process: the second pass shows what a
               JVM that has compiled everything needs
-  make run    the whole `python -m jobs run` from no data (skip with --skip-run)
+  make run    the whole `python -m workstation run` from no data (skip with --skip-run)
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         return seconds, peak_mb
 
-    seconds, _ = job("data", warehouse=work / "unused.duckdb")
+    seconds, _ = job("data", warehouse=work / "unused.duckdb", module="workstation")
     figures.append(("data: generate the year (SCALE=1)", f"{seconds:.1f} s", "target <= 15 s"))
 
     from tests.oracle import recompute
@@ -113,9 +113,10 @@ def main(argv: list[str] | None = None) -> int:
             "TICKETS_LANDING": str(fresh / "landing"),
             "TICKETS_WAREHOUSE": str(fresh / "warehouse.duckdb"),
         }
-        seconds, peak_mb, done = run_measured([sys.executable, "-m", "jobs", "run"], env, 1800)
+        run = [sys.executable, "-m", "workstation", "run"]
+        seconds, peak_mb, done = run_measured(run, env, 1800)
         if done.returncode != 0:
-            raise SystemExit(f"bench: `jobs run` failed:\n{done.stdout[-3000:]}")
+            raise SystemExit(f"bench: `workstation run` failed:\n{done.stdout[-3000:]}")
         peaks.append(peak_mb)
         figures.append(
             ("make run end to end (data not yet generated)", f"{seconds:.0f} s", "target <= 180 s")

@@ -2,10 +2,10 @@
 
 Deployable as-is with functions-framework: the target is `tick`.
 
-The HTTP contract is strict, because a request outside it must start nothing:
-only POST, with an empty body or a JSON object whose fields are documented
-(`FIELDS`). Anything else is answered 4xx naming the problem (405 for another
-method), never 5xx, which Cloud Scheduler would retry.
+The HTTP contract (functions/contract.py) is strict, because a request outside
+it must start nothing: only POST, with an empty body or a JSON object of
+documented fields. Anything else is answered 4xx naming the problem (405 for
+another method), never 5xx, which Cloud Scheduler would retry.
 
 The tick reads `ingestion_state` (BigQuery in the cloud, DuckDB locally) and the
 landing (Cloud Storage / a folder) through `jobs.resources`, and starts the day
@@ -28,14 +28,13 @@ import logging
 import functions_framework
 from flask import Request
 
-from jobs import config, logs, resources, trigger
+from functions import contract, trigger
+from functions.runners import runner_for
+from jobs import config, logs, resources
 
 log = logging.getLogger("trigger")
 # Fields of a tick's result that are log context (top-level keys of the JSON entry).
 CONTEXT_FIELDS = ("status", "business_date", "batch_id", "run_id")
-# The documented fields of a tick's body: who sent it (Cloud Scheduler's body says so).
-FIELDS = {"source": str}
-MAX_BODY_BYTES = 16 * 1024
 
 
 @functools.cache
@@ -49,17 +48,17 @@ def _settings() -> config.Settings:
 def _wiring():
     settings = _settings()
     warehouse = resources.warehouse_for(settings)
-    return settings, warehouse, resources.landing_for(settings), resources.runner_for(settings)
+    return settings, warehouse, resources.landing_for(settings), runner_for(settings)
 
 
 @functions_framework.http
 def tick(request: Request):
     _settings()
-    if request.method != "POST":
+    if request.method != contract.METHOD:
         return _refused(405, f"method {request.method} is not allowed: a tick is a POST")
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        return _refused(413, f"body larger than {MAX_BODY_BYTES} bytes")
-    problem = body_problem(request.get_data(cache=False, as_text=True))
+    if (request.content_length or 0) > contract.MAX_BODY_BYTES:
+        return _refused(413, f"body larger than {contract.MAX_BODY_BYTES} bytes")
+    problem = contract.body_problem(request.get_data(cache=False, as_text=True))
     if problem:
         return _refused(400, problem)
     try:
@@ -76,30 +75,6 @@ def tick(request: Request):
         extra={**{k: result[k] for k in CONTEXT_FIELDS if k in result}, "tick": result},
     )
     return _reply(500 if result.get("status") == "failed" else 200, result)
-
-
-def body_problem(body: str) -> str | None:
-    """Why a tick's body is outside the contract, or None when it is inside."""
-    if not body.strip():
-        return None
-    try:
-        payload = json.loads(body)
-    except json.JSONDecodeError as exc:
-        return f"body is not JSON: {exc}"
-    except RecursionError:
-        return "body nests JSON too deeply"
-    if not isinstance(payload, dict):
-        return f"body must be a JSON object, not {type(payload).__name__}"
-    unknown = sorted(set(payload) - set(FIELDS))
-    if unknown:
-        return (
-            f"unknown field(s) {', '.join(unknown)}: a tick takes no arguments, it always "
-            f"processes the next pending day (documented fields: {', '.join(FIELDS)})"
-        )
-    for name, kind in FIELDS.items():
-        if name in payload and not isinstance(payload[name], kind):
-            return f"field {name} must be a {kind.__name__}"
-    return None
 
 
 def _missing(exc: Exception) -> str:

@@ -115,7 +115,7 @@ class EnvNames:
 
     @property
     def staging_dataset(self) -> str:
-        """Per-run staging tables live here and expire on their own (DESIGN §5)."""
+        """Per-run staging tables live here and expire on their own (docs/design.md)."""
         return self.gcp.staging_dataset
 
     @property

@@ -3,7 +3,7 @@
 Each tick, Cloud Scheduler calls the function over HTTPS with an OIDC token of
 its own service account (the only identity allowed to invoke it). The function
 checks `ingestion_state` and submits at most one Dataproc Serverless batch
-(DESIGN §6); it only accepts internal traffic (Cloud Scheduler in the same
+(docs/design.md); it only accepts internal traffic (Cloud Scheduler in the same
 project counts as internal) and runs as its own service account. Its build
 runs as a dedicated builder account that pushes to this stack's own Artifact
 Registry repository — the default compute service account is never used.
@@ -36,9 +36,9 @@ from cdktn_provider_google.cloudfunctions2_function import (
 from cdktn_provider_google.service_account import ServiceAccount
 from constructs import Construct
 
+from functions.contract import SCHEDULER_BODY
 from infra.artifacts import CodeArtifacts
 from infra.naming import EnvNames
-from jobs.cloud_tick import SCHEDULER_BODY  # the tick body the function and `make daily` share
 
 ENTRY_POINT = "tick"  # functions/main.py: the functions-framework HTTP target
 FUNCTION_MEMORY = "512M"

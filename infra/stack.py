@@ -15,13 +15,13 @@ from infra.apis import STACK_APIS, Apis
 from infra.artifacts import CodeArtifacts
 from infra.base import Stack, google_provider
 from infra.compute import BatchCompute
+from infra.datasets import Datasets
 from infra.iam import AccessGrants
 from infra.monitoring import Monitoring
 from infra.naming import EnvNames
 from infra.orchestration import Orchestration
 from infra.service_agents import ServiceAgents
 from infra.storage import Storage
-from infra.warehouse import Warehouse
 from tools.package import Manifest
 
 # IAM grants take effect within a minute or two of being written, not at once: the
@@ -46,7 +46,9 @@ class EnvStack(Stack):
             depends_on=apis.on("cloudscheduler", "dataproc", "dataprocrm"),
         )
         self.storage = Storage(self, "storage", names=names)
-        self.warehouse = Warehouse(self, "warehouse", names=names, depends_on=apis.on("bigquery"))
+        # The construct keeps the id "warehouse": the Terraform addresses of deployed tables
+        # (google_bigquery_table.warehouse_*) must not change.
+        self.datasets = Datasets(self, "warehouse", names=names, depends_on=apis.on("bigquery"))
         self.compute = BatchCompute(self, "compute", names=names, depends_on=apis.on("compute"))
         self.artifacts = CodeArtifacts(
             self,
@@ -78,8 +80,8 @@ class EnvStack(Stack):
                 "plan": None,
             },
             buckets=self.storage.buckets,
-            datasets={"main": self.warehouse.dataset, "staging": self.warehouse.staging_dataset},
-            tables=self.warehouse.tables,
+            datasets={"main": self.datasets.dataset, "staging": self.datasets.staging_dataset},
+            tables=self.datasets.tables,
             run_service=orch.function,
             repository=orch.repository,
         )
@@ -105,8 +107,8 @@ class EnvStack(Stack):
             "landing_bucket": self.storage.landing.name,
             "artifacts_bucket": self.storage.artifacts.name,
             "staging_bucket": self.storage.staging.name,
-            "dataset": self.warehouse.dataset.dataset_id,
-            "staging_dataset": self.warehouse.staging_dataset.dataset_id,
+            "dataset": self.datasets.dataset.dataset_id,
+            "staging_dataset": self.datasets.staging_dataset.dataset_id,
             "function_name": orch.function.name,
             "function_url": orch.url,
             "scheduler_job": orch.job.name,

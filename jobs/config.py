@@ -33,7 +33,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class SlaPolicy:
-    """Targets in calendar hours per priority (DESIGN §3)."""
+    """Targets in calendar hours per priority (docs/kpis.md "SLA policy")."""
 
     first_response_hours: dict[str, float]
     resolution_hours: dict[str, float]
@@ -108,7 +108,7 @@ class GcpSettings:
 
     @property
     def staging_dataset(self) -> str:
-        """Per-run staging tables of the commit; the dataset expires them (DESIGN §5)."""
+        """Per-run staging tables of the commit; the dataset expires them (docs/design.md)."""
         return f"{self.dataset}_staging"
 
 

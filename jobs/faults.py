@@ -1,4 +1,4 @@
-"""Named crash points for the crash tests (DESIGN §5: a run killed anywhere changes nothing).
+"""Named crash points for the crash tests (docs/design.md: a run killed anywhere changes nothing).
 
 `TICKETS_KILL_AT=<point>` makes the process SIGKILL itself when it reaches that
 point, with no chance to clean up, as a preempted VM or an OOM kill would; a

@@ -20,18 +20,14 @@ import pyarrow.compute as pc
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs import extract, faults, state
+from jobs import extract, faults, graph, resources, state
 from jobs.config import Settings
 from jobs.extract import CORRUPT_RECORD, UnreadableExtract
 from jobs.landing import Landing
 from jobs.progress import Progress
 from jobs.schemas import table
 from jobs.spark import checkpoint, reused, spark_schema, tune_for
-from jobs.transforms import timeline, validate, versions
-from jobs.transforms.metrics.backlog_daily import backlog_daily
-from jobs.transforms.metrics.daily_agent_load import daily_agent_load
-from jobs.transforms.metrics.daily_ops_metrics import daily_ops_metrics
-from jobs.transforms.metrics.features_daily import features_daily
+from jobs.transforms import versions
 from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit, Warehouse
 
 log = logging.getLogger(__name__)
@@ -60,6 +56,21 @@ class Context:
         return self.spark
 
 
+def context_for(
+    settings: Settings, start_spark: Callable[[], SparkSession], batch_id: str | None = None
+) -> Context:
+    """A run's context on the environment's own landing and warehouse, its tables ensured."""
+    warehouse = resources.warehouse_for(settings)
+    warehouse.ensure_tables()
+    return Context(
+        settings=settings,
+        landing=resources.landing_for(settings),
+        warehouse=warehouse,
+        batch_id=batch_id,
+        start_spark=start_spark,
+    )
+
+
 @dataclass
 class Outcome:
     """What a run did, for the caller to print or return."""
@@ -76,6 +87,30 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.failed is None
+
+    def line(self) -> str:
+        """What the run did, in a line or two for the command line."""
+        parts = []
+        if self.committed:
+            days = self.committed
+            span = str(days[0]) if len(days) == 1 else f"{days[0]}..{days[-1]} ({len(days)} days)"
+            rows_in = sum(f["rows_in"] for f in self.day_figures)
+            rejected = sum(f["rows_rejected"] for f in self.day_figures)
+            read = sum(f["rows_read"] for f in self.day_figures)
+            parts.append(
+                f"{self.mode}: committed {span}: {rows_in} rows in, {rejected} rejected, "
+                f"{read} rows read, {self.seconds:.1f} s (run {self.run_id})"
+            )
+        if self.failed:
+            day, error = self.failed
+            parts.append(f"{self.mode}: FAILED {day}: {error}")
+        if self.waiting_for:
+            parts.append(
+                f"{self.mode}: waiting for {self.waiting_for} (its extract has not arrived)"
+            )
+        if self.skipped and not self.committed:
+            parts.append(f"{self.mode}: {self.skipped}")
+        return "\n".join(parts) or f"{self.mode}: nothing to do"
 
 
 class RunError(Exception):
@@ -258,14 +293,13 @@ def _compute(
     steps: _Steps,
     cached: list[DataFrame],
 ) -> tuple[Commit, list[dict]]:
-    """Read the extracts and compute every table of the commit (DESIGN §4a).
+    """Read the extracts and compute every table of the commit (jobs/graph.py).
 
     The frames it caches go into `cached`, for the caller to drop however the run
     ends. (Its checkpointed layers are not cached frames, and unpersist does not reach
     them: Spark's context cleaner drops their blocks once the frames are collected.)
     """
     spark, settings = ctx.session(), ctx.settings
-    tz = settings.time_zone
     first, last = files[0].day, files[-1].day
     ingested_at = dt.datetime.now(dt.UTC)
     tune_for(spark, settings, len(files))
@@ -273,14 +307,9 @@ def _compute(
     # Checkpoints cut the lineage at each layer: later queries then start from the
     # computed rows instead of re-planning every expression above them, which is
     # most of the cost of a small run.
-    checked = checkpoint(validate.check(extract.read(spark, files), tz), len(files))
+    checked = checkpoint(graph.checked_records(extract.read(spark, files), settings), len(files))
     steps.done("transform:validated", f"read and validated {len(files)} files")
-    enriched = checkpoint(
-        versions.with_fact_columns(
-            versions.versions_of_day(validate.valid_rows(checked)), settings.sla, tz
-        ),
-        len(files),
-    )
+    enriched = checkpoint(graph.ticket_versions(checked, settings), len(files))
     steps.done("transform:versions", "ticket versions")
     touched = enriched.select("business_date", "ticket_id").toArrow()
     faults.point("transform:touched")
@@ -294,26 +323,17 @@ def _compute(
         prior = _to_spark(spark, prior_arrow, "fact_tickets")
         prior_created = prior_arrow
     steps.done("read:prior_state", f"prior state of {prior_rows} tickets")
-    changes = checkpoint(timeline.steps(enriched, prior, first, last), len(files))
+    changes = checkpoint(graph.state_changes(enriched, prior, first, last), len(files))
     steps.done("transform:timeline", "timeline")
-    day_versions = timeline.day_versions(changes, tz)
-    open_days = timeline.open_ticket_days(changes, first)
-    days = timeline.day_spine(spark, first, last)
 
-    features = reused(features_daily(day_versions, days), len(files))
-    backlog = reused(backlog_daily(day_versions, open_days, days, tz), len(files))
-    cached += [features, backlog]
-    counts = validate.day_counts(checked)
-    lineage = {"ingested_at": F.lit(ingested_at), "run_id": F.lit(run_id)}
-    tables = {
-        "tickets_raw": validate.landed_rows(checked).withColumns(lineage),
-        "tickets_rejected": validate.rejected_rows(checked).withColumns(lineage),
-        "fact_tickets": versions.latest_state(enriched, run_id),
-        "features_daily": features,
-        "daily_agent_load": daily_agent_load(day_versions, open_days),
-        "backlog_daily": backlog,
-        "daily_ops_metrics": daily_ops_metrics(features, backlog, day_versions, counts),
-    }
+    def hold(frame: DataFrame) -> DataFrame:
+        held = reused(frame, len(files))
+        cached.append(held)
+        return held
+
+    tables = graph.tables(
+        checked, enriched, changes, first, last, settings, run_id, ingested_at, reuse=hold
+    )
     faults.point("transform:before_to_arrow")
     arrow = {}
     for name, frame in tables.items():
@@ -386,14 +406,12 @@ def _rebuilt_prior_state(ctx: Context, day: dt.date) -> tuple[DataFrame, int]:
     Returns it with the number of raw rows read: a replay's rows_read shows that it
     read history.
     """
-    settings, tz = ctx.settings, ctx.settings.time_zone
+    settings = ctx.settings
     history_rows = ctx.warehouse.landed_before(day)
     faults.point("read:history")
     landed = _to_spark(ctx.session(), history_rows, "tickets_raw")
-    rechecked = validate.check(landed.withColumn(CORRUPT_RECORD, F.lit(None).cast("string")), tz)
-    history = versions.with_fact_columns(
-        versions.versions_of_day(validate.valid_rows(rechecked)), settings.sla, tz
-    )
+    records = landed.withColumn(CORRUPT_RECORD, F.lit(None).cast("string"))
+    history = graph.ticket_versions(graph.checked_records(records, settings), settings)
     return versions.latest_state(history, run_id="replay-prior"), history_rows.num_rows
 
 

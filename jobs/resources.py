@@ -1,10 +1,10 @@
-"""Which landing, warehouse and runner an environment uses: the one place that wires them.
+"""Which landing and warehouse an environment uses: the one place that wires them.
 
 Each platform's implementations are modules named in `IMPLEMENTATIONS`, imported
 only when an environment of that platform asks for one. Packaging reads the same
 table (`modules`), so a cloud function's archive holds the cloud modules and not
-the local ones (DuckDB, the in-process Spark runner). Each module builds its
-implementation with a `from_settings(settings)` function.
+DuckDB. Each module builds its implementation with a `from_settings(settings)`
+function.
 """
 
 from __future__ import annotations
@@ -16,25 +16,16 @@ from jobs.config import Settings
 
 if TYPE_CHECKING:
     from jobs.landing import Landing
-    from jobs.runners import Runner
     from jobs.warehouse import Warehouse
 
 IMPLEMENTATIONS = {
-    "local": {
-        "landing": "jobs.landing.local",
-        "warehouse": "jobs.warehouse.duckdb",
-        "runner": "jobs.runners.local",
-    },
-    "gcp": {
-        "landing": "jobs.landing.gcs",
-        "warehouse": "jobs.warehouse.bigquery",
-        "runner": "jobs.runners.dataproc",
-    },
+    "local": {"landing": "jobs.landing.local", "warehouse": "jobs.warehouse.duckdb"},
+    "gcp": {"landing": "jobs.landing.gcs", "warehouse": "jobs.warehouse.bigquery"},
 }
 
 
 def modules(platform: str) -> list[str]:
-    """The modules that implement a platform's landing, warehouse and runner."""
+    """The modules that implement a platform's landing and warehouse."""
     return list(IMPLEMENTATIONS[platform].values())
 
 
@@ -44,11 +35,6 @@ def landing_for(settings: Settings) -> Landing:
 
 def warehouse_for(settings: Settings) -> Warehouse:
     return _build(settings, "warehouse")
-
-
-def runner_for(settings: Settings) -> Runner:
-    """How the trigger function starts a day: in this process, or as a Dataproc batch."""
-    return _build(settings, "runner")
 
 
 def _build(settings: Settings, role: str):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
-# The 16 columns of the source extract, in contract order (DESIGN §3).
+# The 16 columns of the source extract, in contract order (docs/data-contract.md).
 SOURCE_COLUMNS = (
     "ticket_id",
     "created_at",
@@ -115,6 +115,17 @@ def _duckdb_type(column: Column) -> str:
     if column.repeated:
         return f"{base}[]"
     return base + (" NOT NULL" if column.mode == "REQUIRED" else "")
+
+
+# How a run writes each layer: raw and metrics rows are replaced day by day (a commit
+# deletes the days it writes, then inserts), fact rows are merged on the table's key,
+# and the state table records each attempt.
+DAY_LAYERS = ("raw", "metrics")
+
+
+def day_tables() -> list[str]:
+    """The tables a commit replaces day by day, in schemas/tables.json's order."""
+    return [t.name for t in tables().values() if t.layer in DAY_LAYERS]
 
 
 @functools.cache

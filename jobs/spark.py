@@ -2,8 +2,9 @@
 
 Locally, much of a one-day run is JVM start-up, so the driver JVM is started
 with a class-data-sharing archive (written by the first session stopped
-cleanly, reused after), which roughly halves start-up on a 2-core machine. On
-Dataproc the session already exists and `session()` returns it.
+cleanly, reused after). On Dataproc the session already exists and `session()`
+returns it. The settings below were each measured side by side; the figures are
+in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -57,14 +58,12 @@ def session(settings: Settings, one_day: bool = False, write_archive: bool = Fal
 
     `one_day`: the process runs a single day and exits, so the JVM compiles with
     its quick compiler only; the optimising one would still be busy with the
-    first day when the process ends (cold `make daily`: 13.6 s against 15.1 s, as
-    means of three alternating runs on a 2-core machine). Long-lived sessions need it.
+    first day when the process ends. Long-lived sessions need it.
 
     `write_archive`: the caller will end the session with `stop()`, which then writes
     the class-data archive if there is none yet. Recording what an archive needs
-    slows a JVM down as much as the archive speeds one up (a one-day replay: 34-36 s
-    recording, 23 s with no archive, 12.5-13 s from the archive), so only a process
-    that will write it records: the command line's, not a test's or a killed one's.
+    slows a JVM down as much as the archive speeds one up, so only a process that
+    will write it records: the command line's, not a test's or a killed one's.
     """
     active = SparkSession.getActiveSession()
     if active is not None:
@@ -83,9 +82,8 @@ def session(settings: Settings, one_day: bool = False, write_archive: bool = Fal
         .config("spark.sql.shuffle.partitions", str(settings.spark.shuffle_partitions))
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.ui.enabled", "false")
-        # PySpark would record the Python call site of every Column and DataFrame call,
-        # only to decorate error messages, at four JVM round trips a call: half of the
-        # 9,000 round trips of a one-day run and 0.3 s of its Python CPU (measured).
+        # Otherwise PySpark records the Python call site of every Column and DataFrame
+        # call, only to decorate error messages: half of a day's JVM round trips.
         .config("spark.python.sql.dataFrameDebugging.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
@@ -104,9 +102,8 @@ def _jvm_environment() -> Iterator[None]:
     """The environment the driver JVM is launched with (PySpark passes it this process's).
 
     glibc gives threads that allocate native memory arenas of their own, up to eight
-    per core, and the JVM has dozens of threads: two arenas keep a Jan-Oct backfill's
-    JVM about 80 MB smaller (process-tree peak 3009 and 3020 MB against 3077 and
-    3103 MB, alternating runs), in the same time.
+    per core, and the JVM has dozens of threads: two arenas keep a backfill's JVM
+    smaller in the same time.
     """
     saved = os.environ.get("MALLOC_ARENA_MAX")
     os.environ["MALLOC_ARENA_MAX"] = saved or "2"
@@ -127,9 +124,8 @@ _SMALL_RUN = {
     "spark.sql.adaptive.enabled": "false",
     "spark.sql.shuffle.partitions": "1",
     "spark.sql.autoBroadcastJoinThreshold": "-1",
-    # Evaluate expressions interpreted instead of compiling each projection with
-    # Janino. Measured on a warm session, Nov-Dec one day per run: median 2.95 s a
-    # day against 3.8 s compiled. (An internal Spark setting; its default is FALLBACK.)
+    # Interpret expressions instead of compiling each projection with Janino, which
+    # costs more than a day's rows take. (Internal Spark setting; default FALLBACK.)
     "spark.sql.codegen.factoryMode": "NO_CODEGEN",
 }
 
@@ -152,12 +148,12 @@ def checkpoint(frame: DataFrame, days: int) -> DataFrame:
 
     A small run keeps it in one partition: one partition satisfies every grouping, so
     no aggregate, window or join above it needs a shuffle, and each table of a day is
-    one Spark job of one stage (with the broadcasts off: 11 jobs a day instead of 19).
+    one Spark job of one stage (with the broadcasts off).
     A large run keeps at most as many partitions as a shuffle makes, or as there are
     cores if there are more (a coalesce runs in the stage that reads the extracts, so
     it bounds the read's parallelism too): the extracts are read one file per
-    partition (jobs/extract.py), and 304 tasks at every step that reads the layer
-    would cost more than they spread.
+    partition (jobs/extract.py), and a task per file at every step that reads the
+    layer would cost more than it spreads.
     """
     if days <= SMALL_RUN_DAYS:
         return frame.coalesce(1).localCheckpoint()
@@ -169,19 +165,16 @@ def checkpoint(frame: DataFrame, days: int) -> DataFrame:
 def reused(frame: DataFrame, days: int) -> DataFrame:
     """`frame`, cached in a large run, where a later table is built from it again.
 
-    In a Jan-Oct backfill daily_ops_metrics took 4.1 s recomputing features_daily and
-    backlog_daily, and 1.8 s from their cached rows. A small run recomputes: for a day,
+    daily_ops_metrics is built from features_daily and backlog_daily; caching them
+    spares a large run computing them twice. A small run recomputes: for a day,
     planning the cache costs more than the few rows it saves.
     """
     return frame if days <= SMALL_RUN_DAYS else frame.cache()
 
 
 # The optimising (C2) compiler's inlining limits, lowered from 15 levels, 2500-byte and
-# 325-byte callees. Its defaults suit servers with cores to spare; here its compiler
-# thread took 37 s of CPU in a one-minute Jan-Oct backfill, competing with the job for
-# the two cores (one compilation of the validation stage's generated code alone ran
-# 6.9 s). With these limits it took 30 s, and the backfill ran 61.8 s against 66.3 s,
-# means of six alternating cold runs; a warm session's day 2.53 s against 2.63 s.
+# 325-byte callees: its defaults suit servers with cores to spare, and on a small
+# machine its thread competes with the job for the same cores.
 _MODEST_INLINING = ("-XX:MaxInlineLevel=9", "-XX:InlineSmallCode=1000", "-XX:FreqInlineSize=150")
 
 
@@ -208,7 +201,7 @@ def _write_class_data_archive(session: SparkSession) -> None:
     since this one started.
 
     Only the first JVM to stop writes it: told to write it at exit instead, every
-    recording JVM started before the archive existed would spend 10-40 s of CPU
+    recording JVM started before the archive existed would spend many seconds of CPU
     writing it again when it ended. Written under a temporary name, so no JVM ever
     reads half an archive.
     """

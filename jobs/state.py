@@ -56,6 +56,14 @@ def last_day(settings: Settings, now: dt.datetime | None = None) -> dt.date:
     return now.astimezone(settings.zone).date() - dt.timedelta(days=1)
 
 
+def default_backfill_end(settings: Settings, now: dt.datetime | None = None) -> dt.date:
+    """A backfill's default last day: the simulation's backfill_to, or the last processable
+    day in a real environment."""
+    if settings.simulation is not None:
+        return settings.simulation.backfill_to
+    return last_day(settings, now)
+
+
 def next_for(settings: Settings, state: pa.Table, now: dt.datetime | None = None) -> NextDay:
     """`next_day` over the environment's processing window as of `now`."""
     return next_day(state, settings.processing.start, last_day(settings, now))

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO
 
 from jobs.config import REPO_ROOT
-from jobs.simulate import functions_server
+from workstation.simulate import functions_server
 
 UV = REPO_ROOT / ".venv" / "bin" / "uv"
 # Run inside the function's environment: the archive's imports that do not resolve.

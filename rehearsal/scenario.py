@@ -17,7 +17,7 @@ every Google API call it makes going through that identity's recording proxy:
 - `make upload`, `make backfill`, `make status`: the command line, as an operator.
 
 Every step adds checks; the IAM contract and the APIs are checked last
-(contract.py). `run` returns the result; __main__ prints it.
+(iam_contract.py). `run` returns the result; __main__ prints it.
 """
 
 from __future__ import annotations
@@ -38,9 +38,10 @@ from pathlib import Path
 
 from google.cloud import dataproc_v1
 
+from functions import contract as http_contract
 from infra.naming import EnvNames
 from jobs import config
-from rehearsal import batch, contract, deploy, emulators, function
+from rehearsal import batch, deploy, emulators, function, iam_contract
 from rehearsal.dataproc import DataprocStandIn
 from rehearsal.recorder import Proxy, Recorder
 from rehearsal.stack import Stack
@@ -51,7 +52,7 @@ SCHEDULER_HEADERS = {
     "User-Agent": "Google-Cloud-Scheduler",
     "Authorization": "Bearer rehearsal-oidc-token",  # Cloud Run checks it before the code runs
 }
-SCHEDULER_BODY = b'{"source": "cloud-scheduler"}'
+SCHEDULER_BODY = json.dumps(http_contract.SCHEDULER_BODY).encode()
 SERVICE_ACCOUNT = dataproc_v1.AuthenticationConfig.AuthenticationType.SERVICE_ACCOUNT
 DAYS = 3  # extracts landed: two are backfilled, the first tick with data takes the third
 SCALE = 0.05
@@ -68,7 +69,7 @@ class Check:
 class Result:
     env: str
     checks: list[Check] = field(default_factory=list)
-    contract: contract.Result | None = None
+    contract: iam_contract.Result | None = None
     calls: Recorder = field(default_factory=Recorder)
     seconds: float = 0.0
 
@@ -147,7 +148,9 @@ class Rehearsal:
         self.hostile_requests()
         self.status()
         self.warehouse_after()
-        self.result.contract = contract.check(self.result.calls.calls, env_stack, boot, self.names)
+        self.result.contract = iam_contract.check(
+            self.result.calls.calls, env_stack, boot, self.names
+        )
 
     # --- deploy -----------------------------------------------------------------------
 
@@ -230,7 +233,7 @@ class Rehearsal:
     # --- data, upload, backfill -------------------------------------------------------
 
     def land_and_upload(self) -> None:
-        from jobs.generator import generate
+        from generator import generate
 
         local = config.load("local", env_dir=self.root / "env")
         simulated = dataclasses.replace(local, processing=self.settings.processing)
@@ -254,7 +257,7 @@ class Rehearsal:
         self.run_batch(ident)
 
     def operator(self, component: str, args: list[str]) -> tuple[int, str]:
-        """`python -m jobs <args>` for the environment, as a person at a workstation runs it."""
+        """`python -m workstation <args>` (what `make <args> ENV=...` runs), as an operator."""
         proxy = self.proxies["operator"]
         proxy.component = component
         stack_env = self.deployment.function_environment  # the deployed code's URIs, account
@@ -268,7 +271,7 @@ class Rehearsal:
                                          "RUNNER_SERVICE_ACCOUNT", "SUBNETWORK_URI")},
         }  # fmt: skip
         proc = subprocess.run(
-            [sys.executable, "-m", "jobs", "--env", self.env, *args],
+            [sys.executable, "-m", "workstation", "--env", self.env, *args],
             cwd=self.root, env=env, capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         log = self.work / f"{component.replace(' ', '-')}.log"

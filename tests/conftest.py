@@ -66,7 +66,7 @@ def small_env(
 
 @pytest.fixture(scope="session")
 def small_world(tmp_path_factory) -> World:
-    from jobs.generator import generate
+    from generator import generate
 
     root = tmp_path_factory.mktemp("world")
     env_dir = root / "env"

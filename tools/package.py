@@ -12,20 +12,22 @@ the object name in Cloud Storage changes exactly when the content does:
   requirements.lock's versions from their pure-Python wheels (downloaded once
   into .local/wheels); the batch gets it beside the jobs archive.
 - `dataproc_main-<hash>.py`: the PySpark batch entry point
-  (infra/runtime/dataproc_main.py), which extracts the jobs archive and runs
+  (dataproc_main.py), which extracts the jobs archive and runs
   `jobs.cli.main`.
-- `function-<hash>.zip`: the trigger function source as Cloud Functions expects
-  it (`main.py` and `requirements.txt` at the root), plus the `jobs` modules that
-  `functions/*.py` import and those that implement the environment's platform
-  (`jobs.resources.modules`: a cloud function carries no DuckDB or local Spark
-  runner), found by walking their imports, with the schemas and the env config.
+- `function-<hash>.zip`: the trigger function as Cloud Functions expects it
+  (`functions/main.py` and `requirements.txt` at the root), plus the modules of
+  `functions` and `jobs` that it imports and those that implement the
+  environment's platform (`jobs.resources.modules`, `functions.runners.RUNNERS`:
+  a cloud function carries no DuckDB and no local Spark runner), found by walking
+  their imports, with the schemas and the env config.
 
 Reproducible means byte-identical for the same inputs on any machine: entries
 are sorted, every timestamp is 1980-01-01 00:00, permissions are 0644, and
 entries are stored (not deflated) so that the bytes do not depend on the zlib
 build. The archives are small, so storing costs nothing that matters.
 
-Standard library and the stdlib-only `jobs.config` and `jobs.resources`, and pip
+Standard library and the stdlib-only `jobs.config`, `jobs.resources` and
+`functions.runners`, and pip
 to fetch the shipped wheels: runs under any Python >= 3.11 (the infra venv calls
 it in-process from infra/main.py).
 """
@@ -50,9 +52,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from tools/
     sys.path.insert(0, str(ROOT))
 
+from functions import runners  # noqa: E402
 from jobs import config, resources  # noqa: E402
 
-ENTRYPOINT = Path("infra/runtime/dataproc_main.py")
+ENTRYPOINT = Path("dataproc_main.py")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644 << 16  # regular file, rw-r--r--
 SKIP_DIRS = {"__pycache__", ".pytest_cache", "tests"}
@@ -194,8 +197,11 @@ def _module_file(root: Path, module: str) -> Path | None:
     return None
 
 
+PACKAGED = ("jobs", "functions")  # the packages whose modules the function's archive carries
+
+
 def _imported_modules(path: Path, module: str | None) -> set[str]:
-    """`jobs.*` modules imported anywhere in a file (also inside functions)."""
+    """Modules of PACKAGED imported anywhere in a file (also inside functions)."""
     tree = ast.parse(path.read_bytes(), filename=str(path))
     package = None
     if module:
@@ -213,28 +219,26 @@ def _imported_modules(path: Path, module: str | None) -> set[str]:
                 target = node.module or ""
             found.add(target)
             found.update(f"{target}.{alias.name}" for alias in node.names)  # submodules
-    return {m for m in found if m == "jobs" or m.startswith("jobs.")}
+    return {m for m in found if m.split(".")[0] in PACKAGED}
 
 
-def function_jobs_modules(
-    root: Path, sources: list[Path], modules: list[str] = ()
-) -> dict[str, bytes]:
-    """The closure of `jobs` modules imported by the function sources, and of `modules`."""
-    pending = set(modules)
-    for source in sources:
-        pending |= _imported_modules(source, None)
+def function_modules(root: Path, env: str, env_dir: Path | None = None) -> dict[str, bytes]:
+    """The modules functions/main.py imports, and the platform's, with all they import."""
+    platform = config.load(env, env_dir or root / "env").platform
+    pending = _imported_modules(root / "functions" / "main.py", None)
+    pending |= {*resources.modules(platform), runners.RUNNERS[platform]}
     seen: dict[str, Path] = {}
     while pending:
         module = pending.pop()
         parts = module.split(".")
-        # importing jobs.a.b runs jobs/__init__.py and jobs/a/__init__.py first
+        # importing a.b.c runs a/__init__.py and a/b/__init__.py first
         for i in range(1, len(parts) + 1):
             name = ".".join(parts[:i])
             if name in seen:
                 continue
             path = _module_file(root, name)
             if path is None:
-                continue  # `from jobs.x import some_function`: not a module
+                continue  # `from a.b import some_function`: not a module
             seen[name] = path
             pending |= _imported_modules(path, name) - set(seen)
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in seen.values()}
@@ -245,13 +249,8 @@ def function_files(root: Path, env: str, env_dir: Path | None = None) -> dict[st
     for required in ("main.py", "requirements.txt"):
         if not (folder / required).is_file():
             raise PackagingError(f"{folder / required} is missing: the function cannot be packaged")
-    files = {
-        name.removeprefix("functions/"): data for name, data in _tree(root, "functions").items()
-    }
-    sources = sorted(p for p in folder.rglob("*.py") if not (SKIP_DIRS & set(p.parts)))
-    platform = config.load(env, env_dir or root / "env").platform
-    files.update(function_jobs_modules(root, sources, resources.modules(platform)))
-    files.setdefault("jobs/__init__.py", (root / "jobs" / "__init__.py").read_bytes())
+    files = {name: (folder / name).read_bytes() for name in ("main.py", "requirements.txt")}
+    files.update(function_modules(root, env, env_dir))
     files.update(_runtime_data(root, env, env_dir))
     return files
 

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         end,
         {'project = "ops-tickets-dev"': f'project = "{PROJECT}"'},
     )
-    from jobs.generator import generate
+    from generator import generate
 
     generate(config.load("rel", env_dir=env_dir), landing, start=START, end=end)
     log.note(f"world: {START}..{end} in {out}")

@@ -3,17 +3,12 @@
 # Makefiles build .venv, .venv-emulators and .venv-infra.
 #
 # The lock is installed with uv (pinned below, itself installed from PyPI into the
-# venv): it downloads in parallel and has none of pip's per-package overhead.
-# Measured here, this script with an empty uv cache against the former pip install
-# with pip's cache warm: .venv 46 s against 54 s (most of it building pyspark's
-# wheel from its source archive), .venv-emulators 14 s against 58 s, .venv-infra
-# 34 s against 105 s. Where uv cannot be installed, pip installs the lock.
+# venv): it downloads in parallel and has none of pip's per-package overhead
+# (docs/performance.md has the figures). Where uv cannot be installed, pip does it.
 #
 # Bytecode is compiled at install (--compile-bytecode, as pip does): the Makefile
-# exports PYTHONDONTWRITEBYTECODE, and environments often set it too (this
-# machine's does), so nothing compiles it later and every process would compile
-# every module it imports (jobs.cli with pyspark, duckdb and the BigQuery client:
-# 5.8-6.3 s against 2.3 s; make test's pytest part 647-659 s against 489 s).
+# exports PYTHONDONTWRITEBYTECODE, and environments often set it too, so nothing
+# would compile it later and every process would compile every module it imports.
 set -euo pipefail
 venv=${1:?usage: venv.sh VENV LOCKFILE}
 lock=${2:?usage: venv.sh VENV LOCKFILE}

@@ -1,6 +1,6 @@
 """Where the daily extracts land: a folder locally, a Cloud Storage bucket in the cloud.
 
-Both lay files out the same way (DESIGN §3):
+Both lay files out the same way (docs/data-contract.md):
 `tickets/dt=YYYY-MM-DD/tickets_YYYY-MM-DD.csv`.
 """
 

@@ -53,7 +53,7 @@ def steps(enriched: DataFrame, prior: DataFrame, first: dt.date, last: dt.date) 
 
 
 def day_versions(ticket_steps: DataFrame, time_zone: str) -> DataFrame:
-    """The versions of each day with the per-day facts the KPIs count (DESIGN §4a)."""
+    """The versions of each day with the per-day facts the KPIs count (docs/kpis.md)."""
     day = F.col("business_date")
     solved = F.col("status").isin(*SOLVED_STATUSES) & (
         business_date(F.col("solved_at"), time_zone) == day

@@ -1,6 +1,6 @@
 """Fact layer, part 1: one version per ticket and day, with the derived fact columns.
 
-Version of D (DESIGN §4a): per ticket, the valid row of D's file with the
+Version of D (docs/kpis.md): per ticket, the valid row of D's file with the
 greatest updated_at; on a tie, the later record.
 """
 

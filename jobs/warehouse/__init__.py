@@ -13,19 +13,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from jobs import schemas
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
-STAGED_TABLES = (
-    "tickets_raw",
-    "tickets_rejected",
-    "fact_tickets",
-    "features_daily",
-    "daily_agent_load",
-    "backlog_daily",
-    "daily_ops_metrics",
-    "ingestion_state",
-)
+# Every table a commit writes: all of schemas/tables.json, each staged before the commit.
+STAGED_TABLES = tuple(schemas.tables())
 
 
 class AlreadyCommitted(Exception):

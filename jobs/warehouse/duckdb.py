@@ -41,10 +41,9 @@ _LOCKS_GUARD = threading.Lock()
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
-# DuckDB's buffers for one connection. The staged tables are already in this process
-# as Arrow, next to Spark's JVM; with DuckDB's default (80 % of RAM) a backfill's
-# commit added 300 MB to the peak of the run, with this limit 130 MB (DuckDB spills
-# to <warehouse>.tmp/ what does not fit).
+# DuckDB's buffers for one connection, capped: the staged tables are already in this
+# process as Arrow, next to Spark's JVM, and DuckDB's default (80 % of RAM) raised the
+# run's peak (docs/performance.md). What does not fit spills to <warehouse>.tmp/.
 MEMORY_LIMIT = "256MB"
 
 

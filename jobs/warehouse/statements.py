@@ -10,17 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from jobs.schemas import table
-
-# Tables replaced day by day: a commit deletes the days it writes, then inserts.
-DAY_TABLES = (
-    "tickets_raw",
-    "tickets_rejected",
-    "features_daily",
-    "daily_agent_load",
-    "backlog_daily",
-    "daily_ops_metrics",
-)
+from jobs.schemas import day_tables, table
 
 ALREADY_COMMITTED = "ALREADY_COMMITTED"
 
@@ -31,7 +21,7 @@ def commit_statements(stage: Callable[[str], str], replaces: bool) -> list[str]:
     Parameters: @first_day, @last_day, @run_id, @fact_from, @fact_to.
     """
     statements = [] if replaces else [_guard_not_committed()]
-    for name in DAY_TABLES:
+    for name in day_tables():
         columns = ", ".join(table(name).column_names)
         statements.append(
             f"DELETE FROM {name} WHERE business_date BETWEEN @first_day AND @last_day"

@@ -23,11 +23,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from jobs import config, resources, simulate
+from jobs import config, resources
 from jobs.config import Settings
 from rehearsal.dataproc import DataprocStandIn
 from tests.cloud.conftest import anonymous, env_folder, fresh_cloud_settings
 from tests.conftest import WORLD_START, World
+from workstation import simulate
 
 SOURCE = config.REPO_ROOT / "functions" / "main.py"
 SCHEDULER_HEADERS = {
@@ -94,7 +95,7 @@ def _serve(env_dir: Path, dataproc: DataprocStandIn, log: Path) -> Iterator[str]
         "SUBNETWORK_URI": "projects/p/regions/asia-south1/subnetworks/tickets-cloud-dataproc",
         "DATAPROC_RUNTIME": "3.0",
     }
-    for name in ("TICKETS_IN_BATCH", "TICKETS_BATCH_ID", "TICKETS_LANDING", "TICKETS_WAREHOUSE"):
+    for name in ("TICKETS_BATCH_ID", "TICKETS_LANDING", "TICKETS_WAREHOUSE"):
         env.pop(name, None)
     settings = config.load("cloud", env_dir=env_dir)
     with log.open("wb") as output, simulate.serve_function(settings, env, output) as url:

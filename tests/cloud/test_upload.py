@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from jobs import upload
-from jobs.upload import LocalFile, plan
 from tests.cloud.conftest import PROJECT, anonymous
+from workstation import upload
+from workstation.upload import LocalFile, plan
 
 DAYS = [dt.date(2025, 1, d) for d in (1, 2, 3)]
 MB_ = 1_000_000

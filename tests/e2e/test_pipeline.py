@@ -1,4 +1,4 @@
-"""End to end on a small generated world: the invariants of DESIGN §4 and §5.
+"""End to end on a small generated world: the invariants of docs/design.md.
 
 Three warehouses are built from the same two weeks of extracts: one day per
 run, a backfill followed by daily runs, and one backfill of the whole range.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs import pipeline, resources
+from jobs import graph, pipeline, resources
 from tests.conftest import BACKFILL_TO, WORLD_END, WORLD_START, World
 from tests.e2e.tables import DATA_TABLES, rows, snapshot
 
@@ -76,7 +76,7 @@ def test_a_run_that_fails_midway_leaves_nothing_cached_in_the_session(
 
     # A backfill of the whole world is a large run: it has cached two tables by the
     # time daily_ops_metrics is built from them.
-    monkeypatch.setattr(pipeline, "daily_ops_metrics", broken)
+    monkeypatch.setattr(graph, "daily_ops_metrics", broken)
     ctx = _context(small_world.with_warehouse(tmp_path / "w.duckdb"), spark)
     outcome = pipeline.backfill(ctx, WORLD_START, WORLD_END)
     assert outcome.failed and "daily_ops_metrics broke" in outcome.failed[1]
@@ -163,6 +163,7 @@ def test_kpis_match_an_independent_recomputation_from_the_csvs(built, small_worl
         "backlog_daily": ["business_date"],
         "daily_ops_metrics": ["business_date"],
         "daily_agent_load": ["business_date", "agent_id"],
+        "channel_daily": ["business_date", "channel"],
     }.items():
         frame = expected[name]
         columns = list(frame.columns)

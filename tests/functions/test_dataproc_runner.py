@@ -28,11 +28,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+import workstation
+from functions.runners import dataproc as dataproc_runner
+from functions.runners import runner_for
+from functions.runners.dataproc import AttemptsExhausted, DataprocRunner, RunnerConfigError
 from jobs import cli, config, logs
-from jobs.resources import runner_for
-from jobs.runners import dataproc as dataproc_runner
-from jobs.runners.dataproc import AttemptsExhausted, DataprocRunner, RunnerConfigError
 from rehearsal.dataproc import DataprocStandIn
+from workstation import cli as workstation_cli
 
 PARENT = "projects/ops-tickets-dev/locations/asia-south1"
 ENTRYPOINT = "gs://ops-tickets-dev-artifacts/jobs/dataproc_main-0123456789abcdef.py"
@@ -97,7 +99,6 @@ def function_env(fake: DataprocStandIn, monkeypatch) -> dict[str, str]:
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv(cli.IN_BATCH_VARIABLE, raising=False)
     monkeypatch.delenv(logs.BATCH_ID_VARIABLE, raising=False)
     return values
 
@@ -151,7 +152,7 @@ def test_first_tick_submits_one_batch_for_exactly_that_day(runner, fake: Datapro
 
 def test_the_batch_arguments_are_a_valid_daily_command_for_that_day(runner, fake):
     runner.start(DAY)
-    args = cli._parser().parse_args(list(fake.batch("tickets-dev-20251101-a1").pyspark_batch.args))
+    args = cli.parser().parse_args(list(fake.batch("tickets-dev-20251101-a1").pyspark_batch.args))
     assert (args.env, args.command, args.day, args.max_days) == ("dev", "daily", DAY, 1)
 
 
@@ -262,7 +263,7 @@ def test_a_backfill_batch_runs_the_range_in_one_job(runner, fake):
     _check_identity(batch.environment_config.execution_config)
     assert batch.environment_config.execution_config.ttl.seconds == 4 * 3600
     assert dict(batch.labels) == LABELS
-    parsed = cli._parser().parse_args(list(batch.pyspark_batch.args))
+    parsed = cli.parser().parse_args(list(batch.pyspark_batch.args))
     assert (parsed.command, parsed.first, parsed.last) == ("backfill", first, last)
 
 
@@ -328,7 +329,7 @@ def test_importing_the_runner_and_the_cli_loads_no_google_client():
         return json.loads(out.stdout.replace("'", '"'))
 
     bare = google_modules("")
-    loaded = google_modules(", jobs.cli, jobs.runners.dataproc, jobs.logs, jobs.cloud_tick")
+    loaded = google_modules(", jobs.cli, functions.runners.dataproc, jobs.logs, workstation.tick")
     assert "google.cloud.dataproc_v1" in google_modules(", google.cloud.dataproc_v1")
     assert loaded == bare
 
@@ -337,7 +338,8 @@ def test_importing_the_runner_and_the_cli_loads_no_google_client():
 
 
 def test_backfill_from_a_workstation_submits_a_backfill_batch(function_env, fake, capsys):
-    code = cli.main(["--env", "dev", "backfill", "--from", "2025-01-01", "--to", "2025-01-31"])
+    argv = ["--env", "dev", "backfill", "--from", "2025-01-01", "--to", "2025-01-31"]
+    code = workstation_cli.main(argv)
 
     assert code == 0
     ident = "tickets-dev-backfill-20250101-20250131-a1"
@@ -348,10 +350,20 @@ def test_backfill_from_a_workstation_submits_a_backfill_batch(function_env, fake
 
 
 def test_backfill_without_a_range_submits_start_through_yesterday(function_env, fake, capsys):
-    assert cli.main(["--env", "dev", "backfill"]) == 0
+    assert workstation_cli.main(["--env", "dev", "backfill"]) == 0
     # env/dev/config.toml starts on 2025-01-01 and has no end: yesterday in Kolkata is the last
     yesterday = dt.datetime.now(ZoneInfo("Asia/Kolkata")).date() - dt.timedelta(days=1)
     assert fake.created_ids == [f"tickets-dev-backfill-20250101-{yesterday:%Y%m%d}-a1"]
+
+
+def test_replay_from_a_workstation_submits_a_replay_batch(function_env, fake, capsys):
+    assert workstation_cli.main(["--env", "dev", "replay", "--date", "2025-11-15"]) == 0
+    ident = "tickets-dev-replay-20251115-a1"
+    assert capsys.readouterr().out.strip() == f"replay: submitted batch {ident} for 2025-11-15"
+    assert fake.created_ids == [ident]
+    assert list(fake.batch(ident).pyspark_batch.args) == [
+        "--env", "dev", "replay", "--date", "2025-11-15",
+    ]  # fmt: skip
 
 
 class _RanInProcess(Exception):
@@ -373,14 +385,13 @@ class _KeepSpark:
     [["--env", "dev", "backfill", "--from", "2025-01-01", "--to", "2025-01-31"],
      ["--env", "dev", "daily", "--day", "2025-11-01"]],
 )  # fmt: skip
-def test_inside_a_batch_the_job_runs_in_process(function_env, fake, monkeypatch, argv):
+def test_the_batch_cli_runs_the_job_in_process(function_env, fake, monkeypatch, argv):
     built = []
 
     def context(settings, one_day=False):
         built.append(settings.name)
         raise _RanInProcess
 
-    monkeypatch.setenv(cli.IN_BATCH_VARIABLE, "1")
     monkeypatch.setattr(cli, "_context", context)
     monkeypatch.setattr(cli, "_spark_stopped_at_exit", _KeepSpark)  # a shared session may run
     with pytest.raises(_RanInProcess):
@@ -389,25 +400,24 @@ def test_inside_a_batch_the_job_runs_in_process(function_env, fake, monkeypatch,
     assert fake.creates == []  # no batch submits another batch
 
 
-def test_the_batch_entry_point_marks_the_batch_and_passes_the_arguments(monkeypatch):
-    path = config.REPO_ROOT / "infra" / "runtime" / "dataproc_main.py"
+def test_the_batch_entry_point_passes_the_arguments_to_the_batch_cli(monkeypatch):
+    path = config.REPO_ROOT / "dataproc_main.py"
     spec = importlib.util.spec_from_file_location("dataproc_main_under_test", path)
     entry = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(entry)
     seen = []
 
     def cli_main(argv):
-        seen.append((os.environ.get("TICKETS_IN_BATCH"), argv))
+        seen.append(argv)
         return 7
 
-    monkeypatch.delenv("TICKETS_IN_BATCH", raising=False)
     monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.chdir(config.REPO_ROOT)
     monkeypatch.setattr(cli, "main", cli_main)
 
     assert entry.main(["--env", "dev", "daily", "--day", "2025-11-01"]) == 7
-    assert seen == [("1", ["--env", "dev", "daily", "--day", "2025-11-01"])]
+    assert seen == [["--env", "dev", "daily", "--day", "2025-11-01"]]
 
 
 # The deployed function as seen from a workstation: a token endpoint that signs the
@@ -525,7 +535,7 @@ def test_daily_from_a_workstation_sends_the_function_one_authenticated_tick(
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(cloud.key_file))
     monkeypatch.setenv("FUNCTION_URL", cloud.url)
 
-    assert cli.main(["--env", "dev", "daily"]) == 0
+    assert workstation_cli.main(["--env", "dev", "daily"]) == 0
 
     # the ID token was asked for with the function's URL as audience, signed by the key
     [form] = cloud.token_requests
@@ -556,11 +566,12 @@ def test_daily_from_a_workstation_sends_the_function_one_authenticated_tick(
 def test_daily_with_url_flag_and_day_flag(cloud: _Cloud, function_env, monkeypatch, capsys):
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(cloud.key_file))
     monkeypatch.delenv("FUNCTION_URL", raising=False)
-    assert cli.main(["--env", "dev", "daily", "--url", cloud.url]) == 0
+    assert workstation_cli.main(["--env", "dev", "daily", "--url", cloud.url]) == 0
     assert len(cloud.ticks) == 1
 
     # the function chooses the day; asking for one from outside is an error, not a tick
-    assert cli.main(["--env", "dev", "daily", "--url", cloud.url, "--day", "2025-11-01"]) == 2
+    argv = ["--env", "dev", "daily", "--url", cloud.url, "--day", "2025-11-01"]
+    assert workstation_cli.main(argv) == 2
     assert "--day" in capsys.readouterr().err
     assert len(cloud.ticks) == 1
 
@@ -569,7 +580,7 @@ def test_daily_without_credentials_fails_with_one_clear_line(cloud: _Cloud, tmp_
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("GOOGLE_APPLICATION_CREDENTIALS", "TICKETS_IN_BATCH", "TICKETS_ENV_DIR")
+        if k not in ("GOOGLE_APPLICATION_CREDENTIALS", "TICKETS_ENV_DIR")
     }
     # no key file, and a metadata server address where nothing listens (not a real one)
     env.update(
@@ -579,7 +590,7 @@ def test_daily_without_credentials_fails_with_one_clear_line(cloud: _Cloud, tmp_
         FUNCTION_URL=cloud.url,
     )
     out = subprocess.run(
-        [sys.executable, "-m", "jobs", "--env", "dev", "daily"],
+        [sys.executable, "-m", "workstation", "--env", "dev", "daily"],
         capture_output=True,
         text=True,
         env=env,
@@ -596,28 +607,23 @@ def test_daily_without_credentials_fails_with_one_clear_line(cloud: _Cloud, tmp_
 
 def test_daily_without_a_url_says_where_to_find_it(function_env, monkeypatch, capsys):
     monkeypatch.delenv("FUNCTION_URL", raising=False)
-    assert cli.main(["--env", "dev", "daily"]) == 2
+    assert workstation_cli.main(["--env", "dev", "daily"]) == 2
     assert "FUNCTION_URL" in capsys.readouterr().err
 
 
 # --- the upload command's wiring ---------------------------------------------------------
 
 
-def test_upload_runs_jobs_upload_with_its_own_arguments(monkeypatch):
+def test_upload_runs_workstation_upload_with_its_own_arguments(monkeypatch):
     calls = []
-    module = types.ModuleType("jobs.upload")
+    module = types.ModuleType("workstation.upload")
     module.add_arguments = lambda parser: parser.add_argument("--days", type=int, default=1)
     module.run = lambda settings, args: calls.append((settings.name, args.days)) or 0
-    monkeypatch.setitem(sys.modules, "jobs.upload", module)
+    monkeypatch.setitem(sys.modules, "workstation.upload", module)
+    monkeypatch.setattr(workstation, "upload", module, raising=False)  # if already imported
 
-    assert cli.main(["--env", "dev", "upload", "--days", "3"]) == 0
+    assert workstation_cli.main(["--env", "dev", "upload", "--days", "3"]) == 0
     assert calls == [("dev", 3)]
-
-
-def test_upload_without_jobs_upload_fails_clearly(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "jobs.upload", None)  # as if the file did not exist
-    assert cli.main(["--env", "dev", "upload"]) == 2
-    assert "jobs/upload.py is missing" in capsys.readouterr().err
 
 
 @pytest.mark.spark

@@ -9,9 +9,10 @@ import sys
 import pytest
 from functions_framework import create_app
 
-from jobs import config, simulate
+from jobs import config
 from tests.conftest import WORLD_END, WORLD_START, World
 from tests.e2e.tables import rows
+from workstation import simulate
 
 pytestmark = pytest.mark.spark
 SOURCE = str(config.REPO_ROOT / "functions" / "main.py")

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from generator import generate
 from jobs import config
-from jobs.generator import generate
 
 from .rules import read_all, read_landing
 

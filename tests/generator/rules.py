@@ -1,6 +1,6 @@
 """An independent reading of the extracts for the generator tests.
 
-It implements the DESIGN §4a valid-row rules from their text, without using the
+It implements the docs/data-contract.md valid-row rules from their text, without using the
 generator's code, so the tests check the files against the contract rather
 than against the generator's own idea of it.
 """

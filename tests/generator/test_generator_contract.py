@@ -1,4 +1,4 @@
-"""The change-feed semantics of DESIGN §3 and §4a, read back from the files."""
+"""The change-feed semantics of docs/data-contract.md and docs/kpis.md, read back from the files."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from jobs.generator import generate
+from generator import generate
 
 from .conftest import ZONE
 from .rules import read_all, versions

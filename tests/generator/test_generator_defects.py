@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 
-from jobs.generator import DEFECT_KINDS, generate
+from generator import DEFECT_KINDS, generate
 
 from .conftest import ZONE
 from .rules import HEADER, read_all

@@ -1,6 +1,6 @@
 """The simulated desk behaves like a real one (volume, backlog, SLA, agents, CSAT).
 
-Everything is measured from the files with the DESIGN §4a definitions.
+Everything is measured from the files with the docs/kpis.md definitions.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import statistics
 
 import pytest
 
-from jobs.generator import generate
+from generator import generate
 
 from .conftest import ZONE
 from .rules import OPEN_STATUSES, versions

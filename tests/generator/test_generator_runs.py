@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from jobs.generator import generate
+from generator import generate
 
 from .rules import files
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from jobs import schemas
 from tools import package
 
 pytestmark = pytest.mark.infra
@@ -38,6 +40,22 @@ def test_archive_entries_are_normalised(built):
             assert all(i.external_attr >> 16 == 0o100644 for i in infos)
             assert all(i.compress_type == zipfile.ZIP_STORED for i in infos)
             assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_the_dataproc_archive_holds_only_the_job(built, source_root):
+    with zipfile.ZipFile(built.jobs.path) as archive:
+        code = {n for n in archive.namelist() if n.endswith(".py")}
+    tracked = {p.relative_to(source_root).as_posix() for p in (source_root / "jobs").rglob("*.py")}
+    assert code == {n for n in tracked if "__pycache__" not in n}
+    # and the job imports nothing from the other rooms of the repository
+    rooms = {"generator", "report", "workstation", "functions", "rehearsal", "infra", "tools"}
+    for name in code:
+        tree = ast.parse((source_root / name).read_bytes())
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {
+            n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level
+        }
+        assert not {m.split(".")[0] for m in imported if m} & rooms, name
 
 
 def test_jobs_archive_layout(built, source_root):
@@ -70,11 +88,28 @@ def test_function_archive_layout(built, source_root):
         "env/dev/config.toml",
     } <= names
     assert "schemas/tables.json" in names
-    imported = package.function_jobs_modules(source_root, [source_root / "functions" / "main.py"])
-    assert set(imported) <= names
-    assert not [
-        n for n in names if n.startswith("jobs/generator/")
-    ]  # only what the function imports
+    # a cloud environment's function: its code and the cloud path, nothing local
+    code = {n for n in names if n.endswith(".py")}
+    assert code == {
+        "main.py",
+        "functions/__init__.py",
+        "functions/contract.py",
+        "functions/trigger.py",
+        "functions/runners/__init__.py",
+        "functions/runners/dataproc.py",
+        "jobs/__init__.py",
+        "jobs/config.py",
+        "jobs/faults.py",
+        "jobs/landing/__init__.py",
+        "jobs/landing/gcs.py",
+        "jobs/logs.py",
+        "jobs/resources.py",
+        "jobs/schemas.py",
+        "jobs/state.py",
+        "jobs/warehouse/__init__.py",
+        "jobs/warehouse/bigquery.py",
+        "jobs/warehouse/statements.py",
+    }
 
 
 def test_extracted_archive_resolves_schemas_and_config(built, tmp_path):
@@ -93,7 +128,7 @@ def test_extracted_archive_resolves_schemas_and_config(built, tmp_path):
         text=True,
         check=True,
     ).stdout.split()
-    assert out[0] == "dev" and int(out[1]) >= 8 and out[2] == "True"
+    assert out == ["dev", str(len(schemas.tables())), "True"]
 
 
 def test_entrypoint_finds_and_extracts_the_archive(built, tmp_path):
@@ -122,14 +157,15 @@ def test_entrypoint_finds_and_extracts_the_archive(built, tmp_path):
 
 def test_content_hash_follows_the_content(source_root, built, tmp_path):
     root = tmp_path / "tree"
-    for folder in ("jobs", "schemas", "env", "functions", "infra/runtime"):
+    for folder in ("jobs", "schemas", "env", "functions"):
         shutil.copytree(
             source_root / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__")
         )
-    for name in ("pyproject.toml", "requirements.lock"):  # what the batch ships, and at which pin
+    # what the batch ships and at which pin; the entry point
+    for name in ("pyproject.toml", "requirements.lock", "dataproc_main.py"):
         shutil.copyfile(source_root / name, root / name)
     # change a jobs module that the function does not import
-    in_function = package.function_jobs_modules(root, sorted((root / "functions").glob("*.py")))
+    in_function = package.function_modules(root, "dev")
     module = next(
         p
         for p in sorted((root / "jobs").rglob("*.py"))

@@ -1,7 +1,7 @@
-"""Shared fixtures for the unit tests of the pure transforms (DESIGN §4a).
+"""Shared fixtures for the unit tests of the pure transforms (docs/kpis.md).
 
-One Spark session for the whole test session; `run_days` wires the transforms
-exactly as `jobs.pipeline._compute` does, from hand-made raw rows and a prior
+One Spark session for the whole test session; `run_days` runs the transform
+graph (jobs/graph.py, as the pipeline does) over hand-made raw rows and a prior
 state, and returns every table as a list of plain dicts (collected once).
 
 Business time zone Asia/Kolkata = UTC+05:30: business day D runs from
@@ -20,14 +20,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 
 import jobs.spark
-from jobs import config
+from jobs import config, graph
 from jobs.extract import CORRUPT_RECORD
 from jobs.schemas import SOURCE_COLUMNS, table
-from jobs.transforms import timeline, validate, versions
-from jobs.transforms.metrics.backlog_daily import backlog_daily
-from jobs.transforms.metrics.daily_agent_load import daily_agent_load
-from jobs.transforms.metrics.daily_ops_metrics import daily_ops_metrics
-from jobs.transforms.metrics.features_daily import features_daily
 
 SETTINGS = config.load("local")
 TZ = SETTINGS.time_zone
@@ -154,48 +149,37 @@ def rows_of(frame: DataFrame, *key: str) -> list[dict]:
 
 @dataclass
 class Run:
-    features: list[dict]
-    agent_load: list[dict]
-    backlog: list[dict]
-    ops: list[dict]
-    state: list[dict]  # fact_tickets rows of this run (latest version per ticket seen)
+    """Every table of a run (jobs/graph.py), collected as plain dicts, sorted by their key."""
+
+    tables: dict[str, list[dict]]
+
+    def __getitem__(self, name: str) -> list[dict]:
+        return self.tables[name]
 
     def day(self, name: str, day: str) -> dict:
         """The single row of table `name` for business day `day`."""
-        found = [r for r in getattr(self, name) if r["business_date"] == dt.date.fromisoformat(day)]
+        found = [r for r in self[name] if r["business_date"] == dt.date.fromisoformat(day)]
         assert len(found) == 1, (name, day, found)
         return found[0]
 
     def agents(self, day: str) -> dict[str, dict]:
         d = dt.date.fromisoformat(day)
-        return {r["agent_id"]: r for r in self.agent_load if r["business_date"] == d}
+        return {r["agent_id"]: r for r in self["daily_agent_load"] if r["business_date"] == d}
 
 
 def run_days(
     spark: SparkSession, raw_rows: list[dict], first: str, last: str, prior: list[dict] = ()
 ) -> Run:
-    """The wiring of jobs.pipeline._compute, over hand-made rows, collected as dicts."""
+    """The transform graph (jobs/graph.py) over hand-made rows, every table collected."""
     first_d, last_d = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
-    checked = validate.check(raw_frame(spark, raw_rows), TZ).localCheckpoint()
-    enriched = versions.with_fact_columns(
-        versions.versions_of_day(validate.valid_rows(checked)), SETTINGS.sla, TZ
-    ).localCheckpoint()
-    steps = timeline.steps(
-        enriched, fact_frame(spark, list(prior)), first_d, last_d
-    ).localCheckpoint()
-    day_versions = timeline.day_versions(steps, TZ)
-    open_days = timeline.open_ticket_days(steps, first_d)
-    days = timeline.day_spine(spark, first_d, last_d)
-    features = features_daily(day_versions, days)
-    backlog = backlog_daily(day_versions, open_days, days, TZ)
-    counts = validate.day_counts(checked)
-    return Run(
-        features=rows_of(features, "business_date"),
-        agent_load=rows_of(daily_agent_load(day_versions, open_days), "business_date", "agent_id"),
-        backlog=rows_of(backlog, "business_date"),
-        ops=rows_of(daily_ops_metrics(features, backlog, day_versions, counts), "business_date"),
-        state=rows_of(versions.latest_state(enriched, "test-run"), "ticket_id"),
+    checked = graph.checked_records(raw_frame(spark, raw_rows), SETTINGS).localCheckpoint()
+    enriched = graph.ticket_versions(checked, SETTINGS).localCheckpoint()
+    prior_frame = fact_frame(spark, list(prior))
+    changes = graph.state_changes(enriched, prior_frame, first_d, last_d).localCheckpoint()
+    tables = graph.tables(
+        checked, enriched, changes, first_d, last_d, SETTINGS, "test-run", dt.datetime(2025, 1, 1)
     )
+    return Run({name: rows_of(frame, *table(name).key) for name, frame in tables.items()})
 
 
 def upsert_state(state: list[dict], newer: list[dict]) -> list[dict]:
@@ -218,7 +202,7 @@ def run_chained(spark: SparkSession, raw_rows: list[dict], days: list[str], prio
         read = [r for r in state if r["is_open"] or r["ticket_id"] in ids]
         result = run_days(spark, todays, day, day, read)
         runs.append(result)
-        state = upsert_state(state, result.state)
+        state = upsert_state(state, result["fact_tickets"])
     return runs, state
 
 

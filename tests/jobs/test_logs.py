@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from jobs import config, logs
+from jobs import config, logs, schemas
 from tests.conftest import BACKFILL_TO, WORLD_START, World
 from tests.e2e.tables import rows
 
@@ -163,23 +163,27 @@ def backfilled(small_world: World, tmp_path_factory, spark):
 def test_a_backfill_logs_each_of_its_steps_with_what_it_made(backfilled):
     warehouse, run_id, records = backfilled
     label = f"backfill {WORLD_START}..{BACKFILL_TO}"
-    # Off a terminal (as under pytest) a run of 12 steps logs every second step, and
-    # any step that ends 10 s after the last line (a slow machine).
+    # Validation, versions, prior state and timeline; then each table the run computes,
+    # in schemas/tables.json's order (ingestion_state is written from them); the commit.
+    computed = [name for name in schemas.tables() if name != "ingestion_state"]
+    total = 4 + len(computed) + 1
+    step_of = {name: 5 + index for index, name in enumerate(computed)}
+    # Off a terminal (as under pytest) a run logs every tenth of its steps (rounded up to
+    # every second here), the last one, and any step 10 s after the last line.
     lines = [r.getMessage() for r in records if r.name == "jobs.progress"]
-    pattern = re.compile(re.escape(label) + r": (\d+)/12 steps  \d+ s  (.+)")
+    pattern = re.compile(re.escape(label) + rf": (\d+)/{total} steps  \d+ s  (.+)")
     notes = {int(m[1]): m[2] for m in map(pattern.fullmatch, lines) if m}
     assert len(notes) == len(lines), lines
-    assert list(notes) == sorted(notes) and {2, 4, 6, 8, 10, 12} <= set(notes), lines
+    assert list(notes) == sorted(notes) and set(range(2, total, 2)) <= set(notes), lines
     assert notes[2] == "ticket versions"
-    assert notes[12] == "committed"
-    # Steps 5-11 are the tables in commit order: 6 is tickets_rejected, 10 backlog_daily.
+    assert notes[total] == "committed"
     [[rejected]] = rows(
         warehouse, f"SELECT count(*) FROM tickets_rejected WHERE run_id = '{run_id}'"
     )
     [[backlog_days]] = rows(warehouse, "SELECT count(*) FROM backlog_daily")
     assert rejected > 0 and backlog_days == (BACKFILL_TO - WORLD_START).days + 1
-    assert notes[6] == f"tickets_rejected: {rejected} rows"
-    assert notes[10] == f"backlog_daily: {backlog_days} rows"
+    assert notes[step_of["tickets_rejected"]] == f"tickets_rejected: {rejected} rows"
+    assert notes[step_of["backlog_daily"]] == f"backlog_daily: {backlog_days} rows"
 
 
 @pytest.mark.spark

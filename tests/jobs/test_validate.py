@@ -1,4 +1,4 @@
-"""Valid rows and reason codes (DESIGN §4a "Valid row"; §4 rows_in = accepted + rejected).
+"""Valid rows and reason codes (docs/data-contract.md "A valid row"; rows_in = accepted + rejected).
 
 All records belong to the file of 2025-03-01, i.e. updated_at must fall in
 [2025-02-28T18:30:00Z, 2025-03-01T18:30:00Z) (IST = UTC+05:30).

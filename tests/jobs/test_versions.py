@@ -1,4 +1,4 @@
-"""Version of D, state after D and the fact columns (DESIGN §4 fact_tickets, §4a).
+"""Version of D, state after D and the fact columns (docs/kpis.md).
 
 Files of 2025-03-01 ([2025-02-28T18:30Z, 2025-03-01T18:30Z)) and 2025-03-02.
 """

@@ -1,4 +1,4 @@
-"""An independent oracle: DESIGN §4/§4a recomputed with plain DuckDB SQL from the CSVs.
+"""An independent oracle: docs/kpis.md recomputed with plain DuckDB SQL from the CSVs.
 
 Written from the spec alone (it does not import the pipeline), so tests can compare the
 pipeline's tables with it and the benchmark can use it as a speed baseline.
@@ -75,7 +75,7 @@ SOURCE_COLUMNS = (
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 
-# The source columns the definitions use; the others are not validated (DESIGN §4a).
+# The source columns the definitions use; the others are not validated (docs/kpis.md).
 USED_COLUMNS = (
     "ticket_id",
     "created_at",
@@ -83,6 +83,7 @@ USED_COLUMNS = (
     "status",
     "priority",
     "agent_id",
+    "channel",
     "first_response_at",
     "solved_at",
     "reopen_count",
@@ -94,13 +95,14 @@ OUTPUTS = {
     "daily_agent_load": ("business_date", "agent_id"),
     "backlog_daily": ("business_date",),
     "daily_ops_metrics": ("business_date",),
+    "channel_daily": ("business_date", "channel"),
     "fact_tickets": ("ticket_id",),
     "day_counts": ("business_date",),
 }
 
 
 def extract_path(landing: Path, day: date) -> Path:
-    """`<landing>/tickets/dt=YYYY-MM-DD/tickets_YYYY-MM-DD.csv` (DESIGN §3)."""
+    """`<landing>/tickets/dt=YYYY-MM-DD/tickets_YYYY-MM-DD.csv` (docs/data-contract.md)."""
     iso = day.isoformat()
     return Path(landing) / "tickets" / f"dt={iso}" / f"tickets_{iso}.csv"
 
@@ -108,9 +110,9 @@ def extract_path(landing: Path, day: date) -> Path:
 def recompute(landing: Path, first_day: date, last_day: date, settings) -> dict[str, pd.DataFrame]:
     """Process first_day..last_day in order from an empty state; return the KPI tables.
 
-    Keys: features_daily, daily_agent_load, backlog_daily, daily_ops_metrics (DESIGN §4
-    columns), fact_tickets (state after last_day) and day_counts (business_date, rows_in,
-    rows_accepted, rows_rejected), each sorted by its key.
+    Keys: features_daily, daily_agent_load, backlog_daily, daily_ops_metrics, channel_daily
+    (docs/kpis.md columns), fact_tickets (state after last_day) and day_counts (business_date,
+    rows_in, rows_accepted, rows_rejected), each sorted by its key.
     """
     with _run(landing, first_day, last_day, settings) as con:
         tables = {}

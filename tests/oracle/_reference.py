@@ -1,4 +1,4 @@
-"""A second, literal model of DESIGN §4a for cross-checking the SQL oracle on small inputs.
+"""A second, literal model of docs/kpis.md for cross-checking the SQL oracle on small inputs.
 
 It keeps the state after each day in a dict and processes one day after the other, exactly as
 the definitions are worded; it is slow and only meant for a few hundred rows.
@@ -51,6 +51,7 @@ def _parse(record, positions, width, day, zone):
             "status": (v["status"] or "").lower(),
             "priority": (v["priority"] or "").lower(),
             "agent_id": v["agent_id"],
+            "channel": v["channel"],
             "first_response_at": _ts(v["first_response_at"]),
             "solved_at": _ts(v["solved_at"]),
             "reopen_count": None,
@@ -98,6 +99,7 @@ def reference(files: dict[date, str], days: list[date], time_zone: str, targets:
         "status",
         "priority",
         "agent_id",
+        "channel",
         "first_response_at",
         "solved_at",
         "reopen_count",
@@ -110,6 +112,7 @@ def reference(files: dict[date, str], days: list[date], time_zone: str, targets:
             "daily_agent_load",
             "backlog_daily",
             "daily_ops_metrics",
+            "channel_daily",
             "day_counts",
         )
     }
@@ -219,6 +222,25 @@ def reference(files: dict[date, str], days: list[date], time_zone: str, targets:
                     ),
                     "tat_avg_hours": _mean([tat(v) for v in mine]),
                     "sla_breaches": sum(1 for v in mine if v["solved_at"] > due(v)),
+                }
+            )
+
+        channels = {v["channel"] for v in versions.values()} - {None}
+        for channel in sorted(channels):
+            mine = [v for v in solved if v["channel"] == channel]
+            late = [v for v in mine if v["solved_at"] > due(v)]
+            out["channel_daily"].append(
+                {
+                    "business_date": day,
+                    "channel": channel,
+                    "tickets_created": sum(
+                        1
+                        for v in versions.values()
+                        if v["channel"] == channel and bday(v["created_at"]) == day
+                    ),
+                    "tickets_solved": len(mine),
+                    "tat_p50_hours": _percentile([tat(v) for v in mine], 0.5) if mine else None,
+                    "sla_breach_pct": 100.0 * len(late) / len(mine) if mine else None,
                 }
             )
 

@@ -1,4 +1,4 @@
--- Independent oracle: DESIGN §4a recomputed in plain DuckDB SQL.
+-- Independent oracle: docs/kpis.md recomputed in plain DuckDB SQL.
 --
 -- Reads top to bottom: parsed rows -> validated rows -> versions per day ->
 -- state timeline -> each KPI table.  Written from the spec alone.
@@ -70,6 +70,7 @@ SELECT
     lower(clean(status))                             AS status,
     lower(clean(priority))                           AS priority,
     clean(agent_id)                                  AS agent_id,
+    clean(channel)                                   AS channel,
     clean(first_response_at)                         AS first_response_at_text,
     clean(solved_at)                                 AS solved_at_text,
     clean(reopen_count)                              AS reopen_count_text,
@@ -158,6 +159,7 @@ SELECT
     v.status,
     v.priority,
     v.agent_id,
+    v.channel,
     v.first_response_at,
     v.solved_at,
     v.reopen_count,
@@ -356,6 +358,23 @@ JOIN features_daily AS f USING (business_date)
 JOIN backlog_daily AS b USING (business_date)
 JOIN day_counts AS c USING (business_date)
 LEFT JOIN day_versions_summary AS v USING (business_date);
+
+-- ---------------------------------------------------------------------------
+-- 8b. channel_daily: per day and channel named by a version of the day
+-- ---------------------------------------------------------------------------
+
+CREATE VIEW channel_daily AS
+SELECT
+    business_date,
+    channel,
+    count(*) FILTER (WHERE created_in_day)                            AS tickets_created,
+    count(*) FILTER (WHERE solved_in_day)                             AS tickets_solved,
+    quantile_cont(resolution_hours, 0.5) FILTER (WHERE solved_in_day) AS tat_p50_hours,
+    100.0 * count(*) FILTER (WHERE solved_in_day AND breached)
+        / nullif(count(*) FILTER (WHERE solved_in_day), 0)            AS sla_breach_pct
+FROM timeline
+WHERE channel IS NOT NULL
+GROUP BY business_date, channel;
 
 -- ---------------------------------------------------------------------------
 -- 9. fact_tickets: the state after last_day

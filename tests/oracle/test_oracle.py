@@ -879,7 +879,7 @@ def _random_extracts(rnd: random.Random, days: list[date], time_zone: str) -> di
                     status,
                     priority,
                     "billing",
-                    "web",
+                    rnd.choice(["web", "email", " chat ", ""]),  # none: in no channel's row
                     "team",
                     rnd.choice(["", "ag1", "ag2", "ag3", " ag2 "]),
                     "c",

@@ -23,7 +23,7 @@ from rehearsal.stack import Stack
 CALLS_VARIABLE = "TICKETS_REHEARSAL_CALLS"
 # What packaging and synthesis read: the scratch copy needs these, not the venvs.
 TREE = ("infra", "jobs", "schemas", "env", "tools", "functions")
-FILES = ("pyproject.toml", "requirements.lock")
+FILES = ("pyproject.toml", "requirements.lock", "dataproc_main.py")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import zipfile
 
 from infra.naming import EnvNames
 from jobs import config
-from rehearsal import contract, function
+from rehearsal import function, iam_contract
 from tools import package
 
 from .conftest import scratch_copy, synthesized, without_line
@@ -44,7 +44,7 @@ def test_a_grant_a_call_needs_removed_fails_the_contract(tmp_path, recorded_call
     stack, bootstrap = synthesized(root, tmp_path)
     names = EnvNames(config.load("dev", env_dir=root / "env"))
 
-    result = contract.check(recorded_calls, stack, bootstrap, names)
+    result = iam_contract.check(recorded_calls, stack, bootstrap, names)
 
     assert not result.ok
     [violation] = result.violations
@@ -63,7 +63,7 @@ def test_an_api_the_path_uses_removed_fails_the_contract(tmp_path, recorded_call
     stack, bootstrap = synthesized(root, tmp_path)
     names = EnvNames(config.load("dev", env_dir=root / "env"))
 
-    result = contract.check(recorded_calls, stack, bootstrap, names)
+    result = iam_contract.check(recorded_calls, stack, bootstrap, names)
 
     assert result.violations == [
         "bigquery.googleapis.com is not enabled in the stack (called by function): add it to "
@@ -75,6 +75,6 @@ def test_an_api_the_path_uses_removed_fails_the_contract(tmp_path, recorded_call
 
 def test_the_stacks_as_they_are_keep_the_contract(tmp_path, recorded_calls):
     stack, bootstrap = synthesized(config.REPO_ROOT, tmp_path)
-    result = contract.check(recorded_calls, stack, bootstrap, EnvNames(config.load("dev")))
+    result = iam_contract.check(recorded_calls, stack, bootstrap, EnvNames(config.load("dev")))
     assert result.violations == []
     assert {c.identity for c in result.covered} == {"function", "runner", "operator", "scheduler"}

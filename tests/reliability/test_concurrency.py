@@ -1,4 +1,4 @@
-"""Concurrent triggers (DESIGN §5): 8 ticks at once for the same pending day commit it
+"""Concurrent triggers (docs/design.md): 8 ticks at once for the same pending day commit it
 exactly once, leave no duplicates, and every tick returns cleanly.
 
 Against the job directly (8 threads, each with its own context, on one shared

@@ -1,4 +1,4 @@
-"""Convergence (DESIGN §5), as a property: any sequence of daily runs, reruns, replays,
+"""Convergence (docs/design.md), as a property: any sequence of daily runs, reruns, replays,
 backfills and interrupted runs over a few days, followed by the runs that finish
 what is pending, ends in exactly the tables of one clean pass.
 

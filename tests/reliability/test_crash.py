@@ -1,4 +1,4 @@
-"""Crash anywhere (DESIGN §5): a run killed at any point, then the next normal run,
+"""Crash anywhere (docs/design.md): a run killed at any point, then the next normal run,
 ends in exactly the tables of a clean run — on DuckDB and on the BigQuery emulator.
 
 This is the small sweep of `make test` (a few points per warehouse, one per

@@ -14,7 +14,7 @@ about 4x faster than a daily run per day; backfill == daily runs is proven in
 tests/e2e), the rest by one `pipeline.daily` call that then waits at the
 missing day. The file-level failures never reach Spark (the pre-flight rejects
 them), so each gets its own tiny landing and warehouse for almost nothing. The
-decisions belong in the README's data contract section.
+decisions belong in docs/data-contract.md.
 
 Business time zone Asia/Kolkata (UTC+05:30): day D runs from (D-1)T18:30:00Z
 to DT18:30:00Z.

@@ -17,18 +17,22 @@ DAYS = 10
 AGENTS = ("A001", "A002", "A003")
 
 
-@pytest.fixture(scope="session")
-def settings() -> config.Settings:
-    """The local settings with a 20-day window starting at FIRST_DAY."""
-    base = config.load("local")
+def twenty_days(base: config.Settings, backfilled: int) -> config.Settings:
+    """`base` simulating the 20 days from FIRST_DAY, the first `backfilled` by the backfill."""
     sim = dataclasses.replace(
         base.simulation,
         end=FIRST_DAY + dt.timedelta(days=19),
-        backfill_to=FIRST_DAY + dt.timedelta(days=4),
+        backfill_to=FIRST_DAY + dt.timedelta(days=backfilled - 1),
     )
     return dataclasses.replace(
         base, processing=config.ProcessingSettings(start=FIRST_DAY), simulation=sim
     )
+
+
+@pytest.fixture(scope="session")
+def settings() -> config.Settings:
+    """The local settings with a 20-day window starting at FIRST_DAY."""
+    return twenty_days(config.load("local"), backfilled=5)
 
 
 def insert(path: Path, rows_by_table: dict[str, list[dict]]) -> None:

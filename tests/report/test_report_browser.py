@@ -7,8 +7,8 @@ import struct
 
 import pytest
 
-from jobs.report import write_report
 from jobs.warehouse.duckdb import DuckDBWarehouse
+from report import write_report
 
 from .browser import INSTALL_HINT, dump_dom, find_chromium, screenshot
 from .conftest import execute

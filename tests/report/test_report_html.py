@@ -6,8 +6,8 @@ import datetime as dt
 import json
 import re
 
-from jobs.report import write_report
 from jobs.warehouse.duckdb import DuckDBWarehouse
+from report import write_report
 
 from .conftest import DAYS, FIRST_DAY, execute
 

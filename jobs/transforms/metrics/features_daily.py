@@ -1,4 +1,4 @@
-"""features_daily: volume, TAT, first response and SLA breach per day (DESIGN §4a)."""
+"""features_daily: volume, TAT, first response and SLA breach per day (docs/kpis.md)."""
 
 from __future__ import annotations
 
