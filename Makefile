@@ -42,9 +42,9 @@ backfill: $(STAMP) ## Load history [FROM=YYYY-MM-DD TO=YYYY-MM-DD] (default Jan 
 daily: $(STAMP) ## Process the next pending day [DAYS=N to catch up N days]
 	$(RUN) daily $(if $(DAYS),--max-days $(DAYS))
 
-replay: $(STAMP) ## Reprocess one day that already ran: DATE=YYYY-MM-DD
-	@test -n "$(DATE)" || { echo "replay: set DATE=YYYY-MM-DD"; exit 2; }
-	$(RUN) replay --date $(DATE)
+replay: $(STAMP) ## Recompute corrected days: FROM=YYYY-MM-DD (through the last processed day), or DATE=YYYY-MM-DD (the last one)
+	@test -n "$(FROM)$(DATE)" || { echo "replay: set FROM=YYYY-MM-DD (or DATE=YYYY-MM-DD)"; exit 2; }
+	$(RUN) replay $(if $(FROM),--from $(FROM)) $(if $(DATE),--date $(DATE))
 
 upload: $(STAMP) ## Copy the extracts to the landing bucket: ENV=dev [FROM=... TO=...] [SOURCE=DIR]
 	$(RUN) upload $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(SOURCE),--source $(SOURCE))

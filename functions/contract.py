@@ -1,9 +1,11 @@
-"""The trigger function's HTTP contract: what a tick may carry, and what Scheduler sends.
+"""The trigger function's contract: what a tick may carry, what Scheduler sends, and the
+log event the stack's alerting counts.
 
 Only POST, with an empty body or a JSON object of documented fields (`FIELDS`).
 Cloud Scheduler's job (infra/orchestration.py) and `make daily` (workstation/tick.py)
 send `SCHEDULER_BODY`; functions/main.py refuses anything else with a 4xx naming the
-problem. Standard library only: infra imports it to declare the Scheduler job.
+problem. Standard library only: infra imports it to declare the Scheduler job and the
+log-based metric.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ METHOD = "POST"
 FIELDS = {"source": str}
 SCHEDULER_BODY = {"source": "cloud-scheduler"}
 MAX_BODY_BYTES = 16 * 1024
+# The `event` of the warning a tick logs for re-delivered extracts (functions/trigger.py);
+# infra/monitoring.py's log-based metric counts it.
+CHANGED_EXTRACTS_EVENT = "changed_extracts"
 
 
 def body_problem(body: str) -> str | None:

@@ -71,8 +71,16 @@ def add_commands(commands) -> None:
     )
     daily.set_defaults(handler=daily_command)
 
-    replay = commands.add_parser("replay", help="reprocess one day that already ran")
-    replay.add_argument("--date", type=date, required=True)
+    replay = commands.add_parser(
+        "replay",
+        help="recompute processed days after their extracts were corrected: from a day "
+        "through the last processed one, in one commit",
+    )
+    start = replay.add_mutually_exclusive_group(required=True)
+    start.add_argument("--from", dest="first", type=date, help="the first day to recompute")
+    start.add_argument(
+        "--date", type=date, help="recompute only this day (allowed for the last processed day)"
+    )
     replay.set_defaults(handler=replay_command)
 
 
@@ -121,7 +129,7 @@ def replay_command(settings: config.Settings, args) -> int:
     with _spark_stopped_at_exit():
         ctx = _context(settings)
         try:
-            outcome = pipeline.replay(ctx, args.date)
+            outcome = pipeline.replay(ctx, args.first or args.date, only=args.first is None)
         except pipeline.RunError as exc:
             raise UsageError(str(exc)) from None
         _log_days(ctx, outcome)

@@ -17,7 +17,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from jobs.landing import Landing
+from jobs.landing import FileIdentity, Landing
 from jobs.schemas import SOURCE_COLUMNS
 
 CORRUPT_RECORD = "_corrupt_record"
@@ -38,6 +38,7 @@ class ExtractFile:
     day: dt.date
     uri: str
     header: tuple[str, ...]  # the file's own column names, in file order
+    identity: FileIdentity  # of the bytes checked: what the run records it read
 
 
 def inspect(landing: Landing, day: dt.date) -> ExtractFile:
@@ -47,7 +48,8 @@ def inspect(landing: Landing, day: dt.date) -> ExtractFile:
     both are harmless, and exports do add columns over time.
     """
     uri = landing.uri(day)
-    data = landing.read_bytes(day)
+    landed = landing.fetch(day)
+    data = landed.data
     if not data:
         raise UnreadableExtract(day, uri, "file is empty (0 bytes); expected at least a header row")
     try:
@@ -75,7 +77,7 @@ def inspect(landing: Landing, day: dt.date) -> ExtractFile:
     broken = _broken_quoting(text)
     if broken:
         raise UnreadableExtract(day, uri, broken)
-    return ExtractFile(day=day, uri=uri, header=header)
+    return ExtractFile(day=day, uri=uri, header=header, identity=landed.identity)
 
 
 def _broken_quoting(text: str) -> str | None:

@@ -85,6 +85,7 @@ def tables(
         "tickets_raw": validate.landed_rows(checked).withColumns(lineage),
         "tickets_rejected": validate.rejected_rows(checked).withColumns(lineage),
         "fact_tickets": versions.latest_state(enriched, run_id),
+        "fact_tickets_history": timeline.history(changes, last).withColumn("run_id", F.lit(run_id)),
         "features_daily": features,
         "daily_agent_load": daily_agent_load(day_versions, open_days),
         "backlog_daily": backlog,

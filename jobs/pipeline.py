@@ -1,4 +1,4 @@
-"""Runs: backfill a range, process the next pending day(s), replay one day.
+"""Runs: backfill a range, process the next pending day(s), replay processed days.
 
 Every mode goes through `_process`, which reads the days' extracts, computes
 all tables from the prior state with the pure transforms, and hands them to the
@@ -18,16 +18,14 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
 from jobs import extract, faults, graph, resources, state
 from jobs.config import Settings
-from jobs.extract import CORRUPT_RECORD, UnreadableExtract
+from jobs.extract import UnreadableExtract
 from jobs.landing import Landing
 from jobs.progress import Progress
 from jobs.schemas import table
 from jobs.spark import checkpoint, reused, spark_schema, tune_for
-from jobs.transforms import versions
 from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit, Warehouse
 
 log = logging.getLogger(__name__)
@@ -172,13 +170,25 @@ def backfill(ctx: Context, first: dt.date, last: dt.date) -> Outcome:
     return outcome
 
 
-def replay(ctx: Context, day: dt.date) -> Outcome:
-    """Reprocess a day that already succeeded, replacing exactly that day's rows."""
-    if day not in state.succeeded_days(ctx.warehouse.state()):
-        raise RunError(f"{day} has not been processed yet; replay only redoes a processed day")
-    if not ctx.landing.exists(day):
-        raise RunError(f"cannot replay {day}: {ctx.landing.uri(day)} does not exist")
-    return _process(ctx, [day], "replay")
+def replay(ctx: Context, first: dt.date, only: bool = False) -> Outcome:
+    """Recompute first through the last processed day in one commit (docs/design.md).
+
+    The state before `first` comes from fact_tickets_history, so a replay reads what its
+    days cost, not the history. `only` replays one day, which is allowed only for the
+    last processed day: every later day was computed from its state.
+    """
+    try:
+        first, last = state.replay_range(ctx.warehouse.state(), first, only)
+    except state.ReplayRefused as exc:
+        raise RunError(str(exc)) from None
+    days = state.days_between(first, last)
+    missing = [day for day in days if not ctx.landing.exists(day)]
+    if missing:
+        more = f" (and {len(missing) - 1} more day(s))" if len(missing) > 1 else ""
+        raise RunError(
+            f"cannot replay {first}..{last}: {ctx.landing.uri(missing[0])} does not exist{more}"
+        )
+    return _process(ctx, days, "replay")
 
 
 def _merge(total: Outcome, step: Outcome) -> None:
@@ -203,9 +213,13 @@ def _process(ctx: Context, days: list[dt.date], mode: str) -> Outcome:
             unreadable = exc
             break
     faults.point("read:inspected")
+    if unreadable is not None and mode == "replay":
+        # A replay is all or nothing: a corrected file that cannot be read changes nothing.
+        outcome.failed = (unreadable.day, f"{unreadable}; nothing was replayed")
+        files = []
     if files:
         _commit_days(ctx, files, mode, run_id, outcome)
-    if unreadable is not None and outcome.ok:
+    if unreadable is not None and outcome.ok and mode != "replay":
         attempts = ctx.warehouse.start_attempts([unreadable.day], mode, run_id, ctx.batch_id)
         ctx.warehouse.end_attempts(attempts, run_id, "failed", str(unreadable))
         outcome.failed = (unreadable.day, str(unreadable))
@@ -314,15 +328,10 @@ def _compute(
     touched = enriched.select("business_date", "ticket_id").toArrow()
     faults.point("transform:touched")
     ticket_ids = pc.unique(touched.column("ticket_id"))
-    if mode == "replay":
-        prior, prior_rows = _rebuilt_prior_state(ctx, first)
-        prior_created = prior.select("ticket_id", "created_date").toArrow()
-    else:
-        prior_arrow = ctx.warehouse.prior_state(pa.table({"ticket_id": ticket_ids}))
-        prior_rows = prior_arrow.num_rows
-        prior = _to_spark(spark, prior_arrow, "fact_tickets")
-        prior_created = prior_arrow
-    steps.done("read:prior_state", f"prior state of {prior_rows} tickets")
+    prior_arrow, replaced = _prior_state(ctx, mode, first, last, ticket_ids)
+    prior_rows = prior_arrow.num_rows + len(replaced)
+    prior = _to_spark(spark, prior_arrow, "fact_tickets")
+    steps.done("read:prior_state", f"prior state of {prior_arrow.num_rows} tickets")
     changes = checkpoint(graph.state_changes(enriched, prior, first, last), len(files))
     steps.done("transform:timeline", "timeline")
 
@@ -340,6 +349,10 @@ def _compute(
         arrow[name] = frame.toArrow()
         steps.done(None, f"{name}: {arrow[name].num_rows} rows")
     faults.point("transform:to_arrow")
+    if len(replaced):
+        arrow["fact_tickets"] = _with_restored_facts(
+            arrow["fact_tickets"], prior_arrow, replaced, ticket_ids
+        )
     per_version_day = touched.group_by("business_date").aggregate([("ticket_id", "count")])
     upserted = {r["business_date"]: r["ticket_id_count"] for r in per_version_day.to_pylist()}
     per_day = {
@@ -350,6 +363,7 @@ def _compute(
         )
         for r in arrow["daily_ops_metrics"].to_pylist()
     }
+    read_files = {f.day: f for f in files}
     figures = []
     for a in attempts:
         rows_in, rows_rejected, upserted = per_day.get(a.business_date, (0, 0, 0))
@@ -368,6 +382,10 @@ def _compute(
                 # The prior state is read once per run; it is charged to the run's first day.
                 "rows_read": rows_in + (prior_rows if a.business_date == first else 0),
                 "batch_id": ctx.batch_id,
+                "source_uri": read_files[a.business_date].uri,
+                "file_bytes": read_files[a.business_date].identity.size,
+                "file_crc32c": read_files[a.business_date].identity.crc32c,
+                "file_generation": read_files[a.business_date].identity.generation,
                 "error": None,
             }
         )
@@ -381,9 +399,49 @@ def _compute(
         first_day=first,
         last_day=last,
         tables=arrow,
-        fact_created=_created_range(arrow["fact_tickets"], prior_created, ticket_ids),
+        fact_created=_created_range(arrow["fact_tickets"], prior_arrow, ticket_ids),
+        history_from=_superseded_from(prior_arrow, ticket_ids),
     )
     return commit, figures
+
+
+def _prior_state(
+    ctx: Context, mode: str, first: dt.date, last: dt.date, ticket_ids: pa.Array
+) -> tuple[pa.Table, pa.Array]:
+    """The state before `first` of the open tickets and of the run's tickets, and (for a
+    replay) the tickets the replayed days touched before the correction.
+
+    A new day's prior state is fact_tickets as it stands. A replay's is the history as of
+    the day before it, for the tickets its days touch now or touched before.
+    """
+    if mode != "replay":
+        keys = pa.table({"ticket_id": ticket_ids})
+        return ctx.warehouse.prior_state(keys), pa.array([], pa.string())
+    found = ctx.warehouse.versioned_tickets(first, last).column("ticket_id")
+    replaced = found.combine_chunks().cast(pa.string()) if len(found) else pa.array([], pa.string())
+    both = pa.concat_arrays([ticket_ids.cast(pa.string()), replaced])
+    keys = pa.table({"ticket_id": pc.unique(both)})
+    faults.point("read:history")
+    return ctx.warehouse.state_as_of(first - dt.timedelta(days=1), keys), replaced
+
+
+def _with_restored_facts(
+    staged: pa.Table, prior: pa.Table, replaced: pa.Array, ticket_ids: pa.Array
+) -> pa.Table:
+    """A replay's fact rows: the recomputed tickets, and the tickets only the old files
+    touched, back at their state before the replay (those with none are deleted)."""
+    only_before = pc.and_(
+        pc.is_in(prior.column("ticket_id"), value_set=replaced),
+        pc.invert(pc.is_in(prior.column("ticket_id"), value_set=ticket_ids)),
+    )
+    restored = prior.filter(only_before).select(staged.schema.names).cast(staged.schema)
+    return pa.concat_tables([staged, restored])
+
+
+def _superseded_from(prior: pa.Table, ticket_ids: pa.Array) -> dt.date | None:
+    """The earliest day a current version the run supersedes became current."""
+    touched = prior.filter(pc.is_in(prior.column("ticket_id"), value_set=ticket_ids))
+    return pc.min(touched.column("last_business_date")).as_py() if touched.num_rows else None
 
 
 def _created_range(
@@ -398,21 +456,6 @@ def _created_range(
     )
     bounds = pc.min_max(dates).as_py()
     return (bounds["min"], bounds["max"]) if bounds["min"] else None
-
-
-def _rebuilt_prior_state(ctx: Context, day: dt.date) -> tuple[DataFrame, int]:
-    """The state after day-1, rebuilt from the accepted raw rows of all earlier days.
-
-    Returns it with the number of raw rows read: a replay's rows_read shows that it
-    read history.
-    """
-    settings = ctx.settings
-    history_rows = ctx.warehouse.landed_before(day)
-    faults.point("read:history")
-    landed = _to_spark(ctx.session(), history_rows, "tickets_raw")
-    records = landed.withColumn(CORRUPT_RECORD, F.lit(None).cast("string"))
-    history = graph.ticket_versions(graph.checked_records(records, settings), settings)
-    return versions.latest_state(history, run_id="replay-prior"), history_rows.num_rows
 
 
 def _to_spark(spark: SparkSession, rows: pa.Table, table_name: str) -> DataFrame:

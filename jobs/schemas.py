@@ -96,7 +96,7 @@ class Table:
         return pa.schema([_arrow_field(pa, c) for c in self.columns])
 
     def duckdb_ddl(self) -> str:
-        cols = ",\n  ".join(f"{c.name} {_duckdb_type(c)}" for c in self.columns)
+        cols = ",\n  ".join(f"{c.name} {duckdb_type(c)}" for c in self.columns)
         return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols}\n)"
 
 
@@ -110,7 +110,7 @@ def _arrow_field(pa, column: Column):
     return pa.field(column.name, base, nullable=column.mode != "REQUIRED")
 
 
-def _duckdb_type(column: Column) -> str:
+def duckdb_type(column: Column) -> str:
     base = _DUCKDB_TYPES[column.type]
     if column.repeated:
         return f"{base}[]"

@@ -1,4 +1,5 @@
-"""What to process next, decided from ingestion_state and the processing window."""
+"""What to process next, what a replay may cover, and which processed files changed:
+all decided from ingestion_state (and the landed files' identities)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from jobs.config import Settings
+from jobs.landing import FileIdentity
 
 
 @dataclass(frozen=True)
@@ -76,3 +78,92 @@ def pending_count(settings: Settings, nxt: NextDay, now: dt.datetime | None = No
 
 def days_between(first: dt.date, last: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+class ReplayRefused(Exception):
+    """A replay range that cannot be recomputed correctly; the message says why."""
+
+
+def replay_range(state: pa.Table, first: dt.date, only: bool = False) -> tuple[dt.date, dt.date]:
+    """The days a replay from `first` recomputes: first through the last processed day.
+
+    Each day's state carries into the next, so a corrected day changes every later one;
+    `only` (replaying one day) is therefore allowed only for the last processed day.
+    """
+    done = succeeded_days(state)
+    if not done:
+        raise ReplayRefused("nothing has been processed yet: there is nothing to replay")
+    earliest, last = min(done), max(done)
+    if first < earliest:
+        raise ReplayRefused(f"cannot replay from {first}: the first processed day is {earliest}")
+    if first > last:
+        raise ReplayRefused(
+            f"cannot replay {first}: it has not been processed yet (last processed: {last})"
+        )
+    gap = next((d for d in days_between(first, last) if d not in done), None)
+    if gap is not None:
+        raise ReplayRefused(f"cannot replay {first}..{last}: {gap} has not been processed")
+    if only and first < last:
+        raise ReplayRefused(
+            f"cannot replay only {first}: the days after it ({first + dt.timedelta(days=1)}.."
+            f"{last}) were computed from its state; replay them with it: make replay FROM={first}"
+        )
+    latest = latest_succeeded(state)
+    unrecorded = sorted(d for d, row in latest.items() if d < first and _identity(row) is None)
+    if unrecorded:
+        raise ReplayRefused(
+            f"cannot replay from {first}: {len(unrecorded)} earlier day(s), from {unrecorded[0]}, "
+            "were loaded by a version that kept no ticket history; rebuild it with "
+            f"make replay FROM={earliest}"
+        )
+    return first, last
+
+
+def latest_succeeded(state: pa.Table) -> dict[dt.date, dict]:
+    """Each processed day's latest succeeded attempt."""
+    rows = state.filter(pc.equal(state.column("status"), "succeeded")).to_pylist()
+    latest: dict[dt.date, dict] = {}
+    for row in rows:
+        day = row["business_date"]
+        if day not in latest or row["attempt"] > latest[day]["attempt"]:
+            latest[day] = row
+    return latest
+
+
+def _identity(row: dict) -> FileIdentity | None:
+    if row.get("file_crc32c") is None:
+        return None  # loaded before file identities were recorded
+    return FileIdentity(row["file_bytes"], row["file_crc32c"], row["file_generation"])
+
+
+@dataclass(frozen=True)
+class ChangedExtract:
+    """A processed day whose landed file is no longer the one its run read."""
+
+    day: dt.date
+    recorded: FileIdentity
+    landed: FileIdentity | None  # None: the file is gone
+
+    def line(self) -> str:
+        if self.landed is None:
+            return f"{self.day}: the extract it was computed from is no longer in the landing"
+        return (
+            f"{self.day}: processed {self.recorded.size} bytes (crc32c {self.recorded.crc32c}), "
+            f"now {self.landed.size} bytes (crc32c {self.landed.crc32c})"
+        )
+
+
+def changed_extracts(state: pa.Table, landed: dict[dt.date, FileIdentity]) -> list[ChangedExtract]:
+    """The processed days whose landed file differs from the one recorded, in day order.
+
+    Days loaded before identities were recorded are not judged.
+    """
+    changed = []
+    for day, row in sorted(latest_succeeded(state).items()):
+        recorded = _identity(row)
+        if recorded is None:
+            continue
+        now = landed.get(day)
+        if now is None or not now.same_content(recorded):
+            changed.append(ChangedExtract(day, recorded, now))
+    return changed

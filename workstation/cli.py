@@ -95,7 +95,15 @@ def _backfill(settings: config.Settings, args) -> int:
 def _replay(settings: config.Settings, args) -> int:
     if settings.platform == "local":
         return job.replay_command(settings, args)
-    return _submit(settings, "replay", lambda runner: runner.submit_replay(args.date))
+    from functions.runners.dataproc import landed_fingerprint
+
+    first = args.first or args.date
+    landed = landed_fingerprint(resources.landing_for(settings).identities(), first)
+    return _submit(
+        settings,
+        "replay",
+        lambda runner: runner.submit_replay(first, landed, only=args.first is None),
+    )
 
 
 def _submit(settings: config.Settings, what: str, submit) -> int:
@@ -179,9 +187,10 @@ def _simulate(settings: config.Settings, args) -> int:
 def _status(settings: config.Settings, args) -> int:
     from workstation.status import render_status
 
-    # Reads only ingestion_state: an operator needs no more than read access to it.
+    # Reads ingestion_state and lists the landing: what an operator's grants allow.
     warehouse = resources.warehouse_for(settings)
-    print(render_status(settings, warehouse, color=sys.stdout.isatty()))
+    landing = resources.landing_for(settings)
+    print(render_status(settings, warehouse, color=sys.stdout.isatty(), landing=landing))
     return 0
 
 

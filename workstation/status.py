@@ -1,8 +1,9 @@
 """`make status`: a compact terminal view of ingestion_state.
 
 What has been processed, what is pending and what failed (a day whose latest
-attempt failed), the figures of the most recent days, and in the cloud envs the
-time of the next scheduled tick. ANSI colour only when asked for (a terminal).
+attempt failed), which processed days' extracts were re-delivered since, the
+figures of the most recent days, and in the cloud envs the time of the next
+scheduled tick. ANSI colour only when asked for (a terminal).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from jobs import state
 from jobs.config import Settings
+from jobs.landing import Landing
 from jobs.warehouse import Warehouse
 
 RECENT_DAYS = 7
@@ -39,8 +41,10 @@ def render_status(
     color: bool,
     now: dt.datetime | None = None,
     recent_days: int = RECENT_DAYS,
+    landing: Landing | None = None,
 ) -> str:
-    """The status text; `now` (aware) fixes the clock: the processing window, the next tick."""
+    """The status text; `now` (aware) fixes the clock: the processing window, the next tick.
+    With the `landing`, it also compares each processed day's extract with the one read."""
     paint = Paint(color)
     table = warehouse.state()
     rows = table.to_pylist()
@@ -74,6 +78,8 @@ def render_status(
             f"  {r['business_date']} attempt {r['attempt']} ({r['mode']}): "
             + paint(_one_line(r["error"]), "red")
         )
+    if landing is not None:
+        lines.extend(_changed(state.changed_extracts(table, landing.identities()), label, paint))
     if running:
         days = ", ".join(str(r["business_date"]) for r in running)
         lines.append(label("running") + paint(f"{len(running)} day(s): {days}", "yellow"))
@@ -98,6 +104,22 @@ def render_status(
                 f"{_int(r['rows_read']):>9}  {_seconds(r):>7}"
             )
     return "\n".join(lines)
+
+
+def _changed(changed: list[state.ChangedExtract], label, paint: Paint) -> list[str]:
+    if not changed:
+        return [
+            label("changed") + paint("0 day(s): every processed extract is as it was read", "green")
+        ]
+    return [
+        label("changed")
+        + paint(
+            f"{len(changed)} processed day(s) whose extract changed since; to recompute them "
+            f"and every later day: make replay FROM={changed[0].day}",
+            "red",
+        ),
+        *(f"  {c.line()}" for c in changed),
+    ]
 
 
 def _latest_attempts(rows: list[dict]) -> dict[dt.date, dict]:

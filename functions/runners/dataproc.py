@@ -2,7 +2,7 @@
 
 The trigger function calls `start(day)` once per tick; `make backfill ENV=<cloud env>`
 calls `submit_backfill(first, last)` and `make replay ENV=<cloud env>`
-`submit_replay(day)`. Each builds one `google.cloud.dataproc_v1.Batch` that runs
+`submit_replay(first, …)`. Each builds one `google.cloud.dataproc_v1.Batch` that runs
 the packaged job (`dataproc_main.py` + the jobs archive, named by content hash)
 with the batch CLI's arguments (jobs/cli.py) for exactly that day or range, as
 the runner service account, in the environment's subnetwork.
@@ -29,6 +29,7 @@ points the client at another endpoint over REST with anonymous credentials
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jobs.config import REPO_ROOT, Settings
+from jobs.landing import FileIdentity
 
 if TYPE_CHECKING:
     from google.cloud import dataproc_v1
@@ -120,8 +122,16 @@ def backfill_key(first: dt.date, last: dt.date) -> str:
     return f"backfill-{first:%Y%m%d}-{last:%Y%m%d}"
 
 
-def replay_key(day: dt.date) -> str:
-    return f"replay-{day:%Y%m%d}"
+def replay_key(first: dt.date, landed: str) -> str:
+    """`landed` fingerprints the files the replay will read: replaying the same correction
+    twice finds the first batch, a later correction gets a batch of its own."""
+    return f"replay-{first:%Y%m%d}-{landed}"
+
+
+def landed_fingerprint(identities: Mapping[dt.date, FileIdentity], first: dt.date) -> str:
+    """Eight hex digits over the identities of the extracts from `first` on."""
+    text = ";".join(f"{d}:{i.size}:{i.crc32c}" for d, i in sorted(identities.items()) if d >= first)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 class DataprocRunner:
@@ -147,11 +157,15 @@ class DataprocRunner:
         result = self._submit(day_key(day), args, DAILY_MAX_EXECUTORS, DAILY_TTL_SECONDS)
         return {**result, "business_date": day.isoformat()}
 
-    def submit_replay(self, day: dt.date) -> dict:
-        """Submit one batch that replays `day` (`make replay ENV=<cloud env>`)."""
-        args = ["--env", self.settings.name, "replay", "--date", day.isoformat()]
-        result = self._submit(replay_key(day), args, DAILY_MAX_EXECUTORS, DAILY_TTL_SECONDS)
-        return {**result, "days": day.isoformat()}
+    def submit_replay(self, first: dt.date, landed: str, only: bool = False) -> dict:
+        """Submit one batch that replays from `first` (`make replay FROM=… ENV=<cloud env>`),
+        or only that day; `landed` is the `landed_fingerprint` of the files it will read."""
+        option = "--date" if only else "--from"
+        args = ["--env", self.settings.name, "replay", option, first.isoformat()]
+        result = self._submit(
+            replay_key(first, landed), args, BACKFILL_MAX_EXECUTORS, BACKFILL_TTL_SECONDS
+        )
+        return {**result, "days": f"{first}" if only else f"{first}..the last processed day"}
 
     def submit_backfill(self, first: dt.date, last: dt.date) -> dict:
         """Submit one batch that backfills first..last (`make backfill ENV=<cloud env>`)."""

@@ -10,7 +10,14 @@ import datetime as dt
 import os
 
 from jobs.config import Settings
-from jobs.landing import EXTRACT_PREFIX, day_of_key, extract_key
+from jobs.landing import (
+    EXTRACT_PREFIX,
+    FileIdentity,
+    LandedFile,
+    crc32c,
+    day_of_key,
+    extract_key,
+)
 
 
 def storage_client(project: str):
@@ -47,10 +54,33 @@ class GcsLanding:
     def exists(self, day: dt.date) -> bool:
         return self._blob(day).exists()
 
-    def read_bytes(self, day: dt.date) -> bytes:
-        return self._blob(day).download_as_bytes()
+    def fetch(self, day: dt.date) -> LandedFile:
+        key = extract_key(day)
+        blob = self.client.bucket(self.bucket).get_blob(key)
+        if blob is None:
+            raise FileNotFoundError(f"{self.uri(day)} does not exist")
+        # A blob that knows its generation downloads exactly that one: the bytes and the
+        # recorded generation cannot belong to two different uploads. (The download then
+        # resets the blob's properties from its response headers, so read it first.)
+        generation = int(blob.generation)
+        data = blob.download_as_bytes()
+        return LandedFile(data, FileIdentity(len(data), crc32c(data), generation))
 
     def available_days(self) -> set[dt.date]:
-        names = (b.name for b in self.client.list_blobs(self.bucket, prefix=EXTRACT_PREFIX))
+        return set(self._extracts())
+
+    def identities(self) -> dict[dt.date, FileIdentity]:
+        # One listing: Cloud Storage keeps every object's size, CRC32C and generation.
+        return {
+            day: FileIdentity(int(blob.size), blob.crc32c, int(blob.generation))
+            for day, blob in sorted(self._extracts().items())
+        }
+
+    def _extracts(self) -> dict:
+        blobs = self.client.list_blobs(self.bucket, prefix=EXTRACT_PREFIX)
         # Only objects exactly at a day's key: not `tickets/old/tickets/dt=.../...csv`.
-        return {d for n in names if (d := day_of_key(n)) is not None and extract_key(d) == n}
+        return {
+            d: b
+            for b in blobs
+            if (d := day_of_key(b.name)) is not None and extract_key(d) == b.name
+        }

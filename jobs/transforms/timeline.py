@@ -74,6 +74,18 @@ def day_versions(ticket_steps: DataFrame, time_zone: str) -> DataFrame:
     )
 
 
+def history(ticket_steps: DataFrame, last: dt.date) -> DataFrame:
+    """The run's rows of fact_tickets_history: each version of first..last, valid from its
+    day through the day before the ticket's next version, or open-ended (valid_to null)
+    when it is the ticket's latest."""
+    return ticket_steps.where(~F.col("is_prior")).withColumns(
+        {
+            "valid_from": F.col("business_date"),
+            "valid_to": F.when(F.col("valid_until") < F.lit(last), F.col("valid_until")),
+        }
+    )
+
+
 def open_ticket_days(ticket_steps: DataFrame, first: dt.date) -> DataFrame:
     """One row per (business_date, open ticket) at the end of each day first..last."""
     from_day = F.greatest("business_date", F.lit(first))

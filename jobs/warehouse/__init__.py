@@ -2,9 +2,9 @@
 
 Two implementations share one set of SQL statements (`statements.py`, written
 in BigQuery's dialect): `duckdb.py` (the embedded default) and, in the cloud,
-BigQuery. A run only ever reads the state table, a keyed slice of fact_tickets,
-and (for an explicit replay) the raw history; it writes a day by one atomic
-`commit`.
+BigQuery. A run only ever reads the state table and a keyed slice of fact_tickets (a
+replay: of fact_tickets_history as of the day before it); it writes its days by
+one atomic `commit`.
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ class Commit:
     # The created_date range of every fact row the commit may touch, stored or new:
     # the MERGE reads only those partitions of fact_tickets.
     fact_created: tuple[dt.date, dt.date] | None = None
+    # The earliest valid_from among the current history versions the run supersedes
+    # (its tickets' stored last_business_date): the history partitions it updates.
+    history_from: dt.date | None = None
 
     @property
     def replaces(self) -> bool:
@@ -56,9 +59,11 @@ class Commit:
         return {
             "first_day": self.first_day,
             "last_day": self.last_day,
+            "day_before": self.first_day - dt.timedelta(days=1),
             "run_id": self.run_id,
             "fact_from": fact_from,
             "fact_to": fact_to,
+            "history_from": self.history_from or self.first_day,
         }
 
 
@@ -82,8 +87,12 @@ class Warehouse(Protocol):
     def prior_state(self, ticket_ids: pa.Table) -> pa.Table:
         """fact_tickets rows of open tickets and of the given tickets: a keyed read."""
 
-    def landed_before(self, day: dt.date) -> pa.Table:
-        """Accepted tickets_raw rows of the days before `day` (replay only: reads history)."""
+    def state_as_of(self, day: dt.date, ticket_ids: pa.Table) -> pa.Table:
+        """fact_tickets rows as they stood after `day`, of the tickets open then and of the
+        given tickets, from fact_tickets_history: a replay's keyed read."""
+
+    def versioned_tickets(self, first: dt.date, last: dt.date) -> pa.Table:
+        """The ticket_id of every ticket with a version on a day of first..last."""
 
     def commit(self, commit: Commit) -> None:
         """Write the run's tables atomically, or raise and change nothing.

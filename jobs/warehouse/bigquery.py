@@ -36,10 +36,11 @@ from jobs.warehouse.statements import (
     attempts_parameters,
     commit_statements,
     end_attempts_statement,
-    landed_before_query,
     prior_state_query,
     start_attempts_statement,
     started_attempts_query,
+    state_as_of_query,
+    versioned_tickets_query,
 )
 
 STAGING_EXPIRATION_MS = 24 * 3600 * 1000
@@ -152,8 +153,13 @@ class BigQueryWarehouse:
         ids = ticket_ids.column("ticket_id").to_pylist()
         return self._select(prior_state_query(), {"ticket_ids": ids}, "fact_tickets")
 
-    def landed_before(self, day: dt.date) -> pa.Table:
-        return self._select(landed_before_query(), {"day": day}, "tickets_raw")
+    def state_as_of(self, day: dt.date, ticket_ids: pa.Table) -> pa.Table:
+        params = {"day": day, "ticket_ids": ticket_ids.column("ticket_id").to_pylist()}
+        return self._select(state_as_of_query(), params, "fact_tickets")
+
+    def versioned_tickets(self, first: dt.date, last: dt.date) -> pa.Table:
+        params = {"first_day": first, "last_day": last}
+        return self._select(versioned_tickets_query(), params)
 
     def commit(self, commit: Commit) -> None:
         from google.api_core.exceptions import GoogleAPICallError

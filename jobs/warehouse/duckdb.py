@@ -30,10 +30,11 @@ from jobs.warehouse.statements import (
     attempts_parameters,
     commit_statements,
     end_attempts_statement,
-    landed_before_query,
     prior_state_query,
     start_attempts_statement,
     started_attempts_query,
+    state_as_of_query,
+    versioned_tickets_query,
 )
 
 _LOCKS: dict[Path, threading.Lock] = {}
@@ -102,9 +103,31 @@ class DuckDBWarehouse:
     # -- the Warehouse interface ---------------------------------------------
 
     def ensure_tables(self) -> None:
+        """Create missing tables, and add the nullable columns a newer schema declares to a
+        warehouse made before it (a required column cannot be added to stored rows)."""
         with self._connect() as con:
             for table in schemas.tables().values():
                 con.execute(table.duckdb_ddl())
+                stored = {
+                    name
+                    for (name,) in con.execute(
+                        "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                        [table.name],
+                    ).fetchall()
+                }
+                for column in table.columns:
+                    if column.name in stored:
+                        continue
+                    if column.mode == "REQUIRED":
+                        raise RuntimeError(
+                            f"{self.path}: table {table.name} lacks the required column "
+                            f"{column.name} that schemas/{table.name}.json declares; "
+                            "rebuild the warehouse (make clean, then make run)"
+                        )
+                    con.execute(
+                        f"ALTER TABLE {table.name} ADD COLUMN {column.name} "
+                        f"{schemas.duckdb_type(column)}"
+                    )
 
     def state(self) -> pa.Table:
         with self._connect(read_only=True) as con:
@@ -142,9 +165,15 @@ class DuckDBWarehouse:
         with self._connect(read_only=True) as con:
             return self._run(con, prior_state_query(), {"ticket_ids": ids}).to_arrow_table()
 
-    def landed_before(self, day: dt.date) -> pa.Table:
+    def state_as_of(self, day: dt.date, ticket_ids: pa.Table) -> pa.Table:
+        params = {"day": day, "ticket_ids": ticket_ids.column("ticket_id").to_pylist()}
         with self._connect(read_only=True) as con:
-            return self._run(con, landed_before_query(), {"day": day}).to_arrow_table()
+            return self._run(con, state_as_of_query(), params).to_arrow_table()
+
+    def versioned_tickets(self, first: dt.date, last: dt.date) -> pa.Table:
+        params = {"first_day": first, "last_day": last}
+        with self._connect(read_only=True) as con:
+            return self._run(con, versioned_tickets_query(), params).to_arrow_table()
 
     def commit(self, commit: Commit) -> None:
         missing = set(STAGED_TABLES) - set(commit.tables)

@@ -18,18 +18,32 @@ ALREADY_COMMITTED = "ALREADY_COMMITTED"
 def commit_statements(stage: Callable[[str], str], replaces: bool) -> list[str]:
     """The statements of one commit, to run inside a single transaction, in order.
 
-    Parameters: @first_day, @last_day, @run_id, @fact_from, @fact_to.
+    Parameters: @first_day, @last_day, @day_before (the day before @first_day), @run_id,
+    @fact_from, @fact_to, @history_from.
+
+    A run always ends at the last processed day (a replay recomputes through it), so its
+    days are the latest in every table: what it replaces has nothing after it.
     """
     statements = [] if replaces else [_guard_not_committed()]
     for name in day_tables():
-        columns = ", ".join(table(name).column_names)
         statements.append(
             f"DELETE FROM {name} WHERE business_date BETWEEN @first_day AND @last_day"
         )
-        statements.append(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {stage(name)}")
+        statements.append(_insert(name, stage(name)))
+    if replaces:
+        statements.append(_forget_replaced_facts())
     statements.append(_merge_fact(stage("fact_tickets")))
+    if replaces:
+        statements.extend(_forget_replaced_history())
+    statements.append(_close_superseded_versions(stage("fact_tickets_history")))
+    statements.append(_insert("fact_tickets_history", stage("fact_tickets_history")))
     statements.append(_close_attempts(stage("ingestion_state")))
     return statements
+
+
+def _insert(name: str, staged: str) -> str:
+    columns = ", ".join(table(name).column_names)
+    return f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {staged}"
 
 
 def _guard_not_committed() -> str:
@@ -57,6 +71,40 @@ def _merge_fact(staged: str) -> str:
     )
 
 
+def _forget_replaced_facts() -> str:
+    # A replay restages every ticket its days touched, before or after the correction
+    # (the old versions are in the history): a ticket the corrected files no longer
+    # mention goes back to its state before the replay, or away if it had none.
+    return (
+        "DELETE FROM fact_tickets WHERE ticket_id IN (SELECT ticket_id "
+        "FROM fact_tickets_history WHERE valid_from BETWEEN @first_day AND @last_day)"
+    )
+
+
+def _forget_replaced_history() -> list[str]:
+    # The replayed days' versions go, and the versions they had superseded are current
+    # again until the replay's own versions supersede them.
+    return [
+        "DELETE FROM fact_tickets_history WHERE valid_from BETWEEN @first_day AND @last_day",
+        "UPDATE fact_tickets_history SET valid_to = NULL "
+        "WHERE valid_from < @first_day AND valid_to >= @day_before",
+    ]
+
+
+def _close_superseded_versions(staged: str) -> str:
+    # A ticket's current version ends the day before its first version in this run. Its
+    # valid_from is the stored fact row's last_business_date, at least @history_from:
+    # the filter keeps BigQuery to those partitions.
+    return (
+        "UPDATE fact_tickets_history AS h "
+        "SET valid_to = CAST(DATE_SUB(s.valid_from, INTERVAL 1 DAY) AS DATE) "
+        f"FROM (SELECT ticket_id, MIN(valid_from) AS valid_from FROM {staged} "
+        "GROUP BY ticket_id) AS s "
+        "WHERE h.ticket_id = s.ticket_id AND h.valid_to IS NULL "
+        "AND h.valid_from BETWEEN @history_from AND @day_before"
+    )
+
+
 def _close_attempts(staged: str) -> str:
     columns = [
         "status",
@@ -65,6 +113,10 @@ def _close_attempts(staged: str) -> str:
         "rows_rejected",
         "rows_upserted",
         "rows_read",
+        "source_uri",
+        "file_bytes",
+        "file_crc32c",
+        "file_generation",
         "error",
     ]
     updates = ", ".join(f"{c} = s.{c}" for c in columns)
@@ -82,14 +134,25 @@ def prior_state_query() -> str:
     )
 
 
-def landed_before_query() -> str:
-    """Accepted raw rows of every day before @day (a replay rebuilds the state from them)."""
+def state_as_of_query() -> str:
+    """Each ticket's version on @day, as fact_tickets rows: the tickets open that day and
+    @ticket_ids (a replay's prior state, read from the history instead of the raw rows)."""
+    columns = [
+        "valid_from AS last_business_date" if c == "last_business_date" else c
+        for c in table("fact_tickets").column_names
+    ]
     return (
-        "SELECT r.* FROM tickets_raw AS r "
-        "WHERE r.business_date < @day AND NOT EXISTS ("
-        "SELECT 1 FROM tickets_rejected AS q WHERE q.business_date < @day "
-        "AND q.business_date = r.business_date "
-        "AND q.source_uri = r.source_uri AND q.line_number = r.line_number)"
+        f"SELECT {', '.join(columns)} FROM fact_tickets_history "
+        "WHERE valid_from <= @day AND (valid_to IS NULL OR valid_to >= @day) "
+        "AND (is_open OR ticket_id IN (SELECT id FROM UNNEST(@ticket_ids) AS id))"
+    )
+
+
+def versioned_tickets_query() -> str:
+    """The tickets with a version on a day of @first_day..@last_day."""
+    return (
+        "SELECT DISTINCT ticket_id FROM fact_tickets_history "
+        "WHERE valid_from BETWEEN @first_day AND @last_day"
     )
 
 

@@ -75,13 +75,39 @@ def test_available_days_are_exactly_the_extracts(landing, bucket):
     assert not landing.exists(dt.date(2025, 1, 6))
 
 
-def test_read_bytes_returns_the_object_byte_for_byte(landing, bucket):
+def test_fetch_returns_the_object_byte_for_byte(landing, bucket):
     put(bucket, "tickets/dt=2025-01-02/tickets_2025-01-02.csv", TRICKY)
     put(bucket, "tickets/dt=2025-01-03/tickets_2025-01-03.csv", b"")
 
-    assert landing.read_bytes(D2) == TRICKY
-    assert landing.read_bytes(D3) == b""
+    assert landing.fetch(D2).data == TRICKY
+    assert landing.fetch(D3).data == b""
     assert landing.available_days() == {D2, D3}
+
+
+# CRC32C's published check value: the checksum of "123456789" is 0xE3069283 (RFC 3720,
+# B.4), which Cloud Storage writes as the base64 of its four big-endian bytes.
+CHECK_CRC32C = "4waSgw=="
+
+
+def test_a_fetched_file_and_the_listing_give_the_same_identity(landing, bucket):
+    put(bucket, "tickets/dt=2025-01-01/tickets_2025-01-01.csv", b"123456789")
+    fetched = landing.fetch(D1).identity
+    assert (fetched.size, fetched.crc32c) == (9, CHECK_CRC32C)
+    blob = bucket.get_blob("tickets/dt=2025-01-01/tickets_2025-01-01.csv")
+    assert fetched.generation == blob.generation
+    assert landing.identities() == {D1: fetched}  # the emulator's own checksum agrees
+
+
+def test_a_redelivery_is_a_new_generation_and_new_content_only_if_the_bytes_differ(landing, bucket):
+    name = "tickets/dt=2025-01-01/tickets_2025-01-01.csv"
+    put(bucket, name, b"123456789")
+    first = landing.identities()[D1]
+    put(bucket, name, b"123456789")
+    same = landing.identities()[D1]
+    put(bucket, name, b"123456780")
+    other = landing.identities()[D1]
+    assert same.generation != first.generation and same.same_content(first)
+    assert not other.same_content(first) and other.size == first.size
 
 
 def test_a_given_client_is_used(cloud_settings, client, bucket):

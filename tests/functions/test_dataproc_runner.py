@@ -15,6 +15,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -356,14 +357,49 @@ def test_backfill_without_a_range_submits_start_through_yesterday(function_env, 
     assert fake.created_ids == [f"tickets-dev-backfill-20250101-{yesterday:%Y%m%d}-a1"]
 
 
-def test_replay_from_a_workstation_submits_a_replay_batch(function_env, fake, capsys):
-    assert workstation_cli.main(["--env", "dev", "replay", "--date", "2025-11-15"]) == 0
-    ident = "tickets-dev-replay-20251115-a1"
-    assert capsys.readouterr().out.strip() == f"replay: submitted batch {ident} for 2025-11-15"
-    assert fake.created_ids == [ident]
+def test_replay_from_a_workstation_submits_one_batch_per_correction(
+    function_env, fake, capsys, monkeypatch, tmp_path
+):
+    """The batch id names the first day and fingerprints the files it will read: the same
+    replay submitted twice finds its batch; after another correction, a new batch."""
+    from jobs.landing import extract_key
+    from jobs.landing.local import LocalLanding
+
+    for day in ("2025-11-14", "2025-11-15", "2025-11-16"):
+        path = tmp_path / extract_key(dt.date.fromisoformat(day))
+        path.parent.mkdir(parents=True)
+        path.write_text(f"header\nrow of {day}\n")
+    monkeypatch.setattr(workstation_cli.resources, "landing_for", lambda s: LocalLanding(tmp_path))
+
+    def replay() -> str:
+        assert workstation_cli.main(["--env", "dev", "replay", "--from", "2025-11-15"]) == 0
+        return capsys.readouterr().out.strip()
+
+    first = replay()
+    ident = fake.created_ids[0]
+    assert re.fullmatch(r"tickets-dev-replay-20251115-[0-9a-f]{8}-a1", ident), ident
+    assert first == f"replay: submitted batch {ident} for 2025-11-15..the last processed day"
     assert list(fake.batch(ident).pyspark_batch.args) == [
-        "--env", "dev", "replay", "--date", "2025-11-15",
+        "--env", "dev", "replay", "--from", "2025-11-15",
     ]  # fmt: skip
+    assert replay().startswith(f"replay: already submitted batch {ident}")
+    # A file before the replayed range does not change what it reads.
+    (tmp_path / extract_key(dt.date(2025, 11, 14))).write_text("header\ncorrected\n")
+    assert replay().startswith(f"replay: already submitted batch {ident}")
+    (tmp_path / extract_key(dt.date(2025, 11, 16))).write_text("header\ncorrected\n")
+    assert replay().startswith("replay: submitted batch") and len(fake.created_ids) == 2
+    assert fake.created_ids[1] != ident
+
+
+def test_replaying_one_day_from_a_workstation_passes_date(function_env, fake, capsys, monkeypatch):
+    from jobs.landing.local import LocalLanding
+
+    monkeypatch.setattr(
+        workstation_cli.resources, "landing_for", lambda s: LocalLanding(Path("/nonexistent"))
+    )
+    assert workstation_cli.main(["--env", "dev", "replay", "--date", "2025-11-15"]) == 0
+    [ident] = fake.created_ids
+    assert list(fake.batch(ident).pyspark_batch.args)[-2:] == ["--date", "2025-11-15"]
 
 
 class _RanInProcess(Exception):

@@ -73,6 +73,37 @@ def test_ticks_process_one_day_each_then_wait_for_the_missing_extract(client, sm
     assert [d for (d,) in succeeded] == [WORLD_START, second]
 
 
+def test_a_tick_warns_of_a_re_delivered_extract_and_reprocesses_nothing(
+    client, small_world: World, caplog
+):
+    import json
+    import logging
+
+    from jobs import logs
+
+    test_client, landing, warehouse = client
+    _land(small_world, landing, WORLD_START)
+    assert test_client.post("/", headers=SCHEDULER_HEADERS).get_json()["status"] == "processed"
+    extract = landing / f"tickets/dt={WORLD_START}/tickets_{WORLD_START}.csv"
+    extract.write_bytes(extract.read_bytes() + b"\n")  # the same rows, re-delivered
+    attempts = _attempts(warehouse)
+
+    with caplog.at_level(logging.WARNING, logger="functions.trigger"):
+        reply = test_client.post("/", headers=SCHEDULER_HEADERS).get_json()
+    assert reply == {
+        "status": "waiting",
+        "business_date": str(WORLD_START + dt.timedelta(days=1)),
+        "changed_days": [str(WORLD_START)],
+    }
+    assert _attempts(warehouse) == attempts  # nothing reprocessed
+    [warning] = [r for r in caplog.records if r.name == "functions.trigger"]
+    # As Cloud Logging receives it: the fields infra/monitoring.py's metric filters on.
+    entry = json.loads(logs.CloudLoggingFormatter().format(warning))
+    assert entry["severity"] == "WARNING" and entry["event"] == "changed_extracts"
+    assert entry["changed_days"] == [str(WORLD_START)]
+    assert f"make replay FROM={WORLD_START}" in entry["message"]
+
+
 def test_simulate_ticks_the_served_function_until_up_to_date(small_world: World, tmp_path, spark):
     """`make simulate`: functions-framework on 127.0.0.1 in its own process, real HTTP ticks."""
     from jobs import pipeline, resources

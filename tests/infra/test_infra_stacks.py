@@ -244,7 +244,11 @@ def test_alerting(stack, gcp, env):
     channel = stack.only("google_monitoring_notification_channel")
     assert channel["type"] == "email" and channel["labels"] == {"email_address": gcp.alert_email}
     policies = stack.resources("google_monitoring_alert_policy")
-    assert set(policies) == {"monitoring_batch_failed", "monitoring_trigger_failed"}
+    assert set(policies) == {
+        "monitoring_batch_failed",
+        "monitoring_trigger_failed",
+        "monitoring_extracts_changed",
+    }
     for policy in policies.values():
         assert policy["notification_channels"] == [
             "${google_monitoring_notification_channel.monitoring_email.id}"
@@ -257,6 +261,28 @@ def test_alerting(stack, gcp, env):
     ]
     assert f'resource.labels.service_name="tickets-{env}-tick"' in trigger
     assert f'resource.labels.job_id="tickets-{env}-daily"' in trigger
+
+
+def test_re_delivered_extracts_are_counted_and_alerted(stack, env):
+    """The function's changed_extracts warning (functions/trigger.py) feeds a log-based
+    metric, and a policy fires on any count above zero."""
+    metric = stack.only("google_logging_metric")
+    assert metric["name"] == f"tickets-{env}-changed-extracts"
+    assert f'resource.labels.service_name="tickets-{env}-tick"' in metric["filter"]
+    assert 'jsonPayload.event="changed_extracts"' in metric["filter"]
+    assert metric["metric_descriptor"] == {
+        "metric_kind": "DELTA",
+        "value_type": "INT64",
+        "unit": "1",
+    }
+    policy = stack.resources("google_monitoring_alert_policy")["monitoring_extracts_changed"]
+    threshold = policy["conditions"][0]["condition_threshold"]
+    assert (
+        f'metric.type="logging.googleapis.com/user/tickets-{env}-changed-extracts"'
+        in (threshold["filter"])
+    )
+    assert threshold["comparison"] == "COMPARISON_GT" and threshold["threshold_value"] == 0
+    assert "make replay FROM=" in policy["documentation"]["content"]
 
 
 def test_apis_are_enabled_and_never_disabled(stack):

@@ -125,6 +125,26 @@ def kpi_rows(day_index: int) -> dict[str, list[dict]]:
                 rows_rejected=2 + day_index % 4,
             )
         ],
+        # One ticket created each day: open for two days, then solved.
+        "fact_tickets_history": [
+            dict(
+                ticket_id=f"T{day_index}",
+                valid_from=valid_from,
+                valid_to=valid_to,
+                created_at=started - dt.timedelta(hours=12),
+                updated_at=started - dt.timedelta(hours=12) + dt.timedelta(days=offset),
+                status=status,
+                priority="normal",
+                created_date=day,
+                is_open=status == "open",
+                sla_due_at=started + dt.timedelta(hours=60),
+                run_id=f"run-{day_index}",
+            )
+            for offset, valid_from, valid_to, status in (
+                (0, day, day + dt.timedelta(days=1), "open"),
+                (2, day + dt.timedelta(days=2), None, "solved"),
+            )
+        ],
         "ingestion_state": [
             dict(
                 business_date=day,
