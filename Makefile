@@ -10,6 +10,9 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)
 export TICKETS_ENV := $(ENV)
 export PYTHONDONTWRITEBYTECODE := 1
+ifdef YEARS  # a simulated feed of YEARS whole years (jobs/config.py), for every target
+export TICKETS_YEARS := $(YEARS)
+endif
 
 RUN := $(PY) -m workstation  # the workstation commands (workstation/cli.py)
 
@@ -33,8 +36,8 @@ $(EMULATORS_STAMP): tools/emulators/requirements.lock tools/emulators/setup.sh t
 	@bash tools/emulators/setup.sh $(EMULATORS_VENV)
 	@touch $@
 
-data: $(STAMP) ## Generate the year's extracts [SCALE=1] [SEED=...]
-	$(RUN) data $(if $(SCALE),--scale $(SCALE)) $(if $(SEED),--seed $(SEED))
+data: $(STAMP) ## Generate the extracts [SCALE=1] [SEED=...] [YEARS=1] [FROM=... TO=...]
+	$(RUN) data $(if $(SCALE),--scale $(SCALE)) $(if $(SEED),--seed $(SEED)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
 
 backfill: $(STAMP) ## Load history [FROM=YYYY-MM-DD TO=YYYY-MM-DD] (default Jan 1 - Oct 31)
 	$(RUN) backfill $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))

@@ -1,4 +1,4 @@
-"""The business calendar of the simulated year: day boundaries in UTC seconds.
+"""The business calendar of the simulated years: day boundaries in UTC seconds.
 
 A business day is a calendar date in the business time zone (docs/data-contract.md). Every
 timestamp in the simulation is an integer count of UTC seconds since the Unix
@@ -20,22 +20,36 @@ HOUR = 3_600
 
 @dataclass(frozen=True)
 class BusinessDays:
-    year: int
+    year: int  # the first year
     time_zone: str
-    dates: tuple[dt.date, ...]  # the business days, Jan 1 .. Dec 31
-    starts: np.ndarray  # int64, len(dates) + 1: UTC second of each local midnight, then year end
+    dates: tuple[dt.date, ...]  # the business days, Jan 1 of `year` .. Dec 31 of the last year
+    starts: np.ndarray  # int64, len(dates) + 1: UTC second of each local midnight, then the end
 
     @classmethod
     def of_year(cls, year: int, time_zone: str) -> BusinessDays:
+        return cls.of_years(year, 1, time_zone)
+
+    @classmethod
+    def of_years(cls, year: int, years: int, time_zone: str) -> BusinessDays:
+        """The whole years year .. year + years - 1."""
         zone = ZoneInfo(time_zone)
         first = dt.date(year, 1, 1)
-        count = (dt.date(year + 1, 1, 1) - first).days
+        count = (dt.date(year + years, 1, 1) - first).days
         dates = tuple(first + dt.timedelta(days=i) for i in range(count + 1))
         starts = np.array(
             [int(dt.datetime.combine(d, dt.time(0), tzinfo=zone).timestamp()) for d in dates],
             dtype=np.int64,
         )
         return cls(year=year, time_zone=time_zone, dates=dates[:-1], starts=starts)
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.year, self.dates[-1].year + 1))
+
+    def year_of(self, days: np.ndarray) -> np.ndarray:
+        """The calendar year of each day index."""
+        firsts = np.array([self.index(dt.date(y, 1, 1)) for y in self.years])
+        return self.year + np.searchsorted(firsts, days, side="right") - 1
 
     @property
     def days(self) -> int:

@@ -164,7 +164,7 @@ def corrupt(
     """
     cols = dict(columns)
     defect, variant = feed.defect, feed.variant
-    year = str(timeline.year)
+    row_year = timeline.year_of(feed.day)
 
     def put(name: str, mask: np.ndarray, values) -> None:
         if mask.any():
@@ -173,8 +173,11 @@ def corrupt(
             )
 
     def pick(options, mask):
-        options = [o.replace("{y}", year) for o in options]
-        return strings(options, variant[mask] % len(options))
+        # "{y}" in an option is the year of the row's file.
+        years = sorted(set(row_year[mask].tolist())) or [timeline.year]
+        table = [o.replace("{y}", str(y)) for y in years for o in options]
+        offset = np.searchsorted(years, row_year[mask]) * len(options)
+        return strings(table, offset + variant[mask] % len(options))
 
     m = defect == MISSING_TICKET_ID
     put("ticket_id", m, pick(MISSING_IDS, m))

@@ -1,8 +1,10 @@
-"""`generate`: simulate the year, render the requested days' extracts, write them.
+"""`generate`: simulate the years, render the requested days' extracts, write them.
 
-The simulation always covers the whole year, so a file's bytes depend only on
-the parameters (year, time zone, SLA targets, scale, seed, defect rate), never
-on which range of days is written.
+The simulation always covers whole years (those of the environment's processing
+start through its feed's last day), so a file's bytes depend only on the
+parameters (years, time zone, SLA targets, scale, seed, defect rate), never on
+which range of days is written. Each year draws from streams of its own, so a
+first year's files are the same whether one year or several are simulated.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class GenerationSummary:
 
 @dataclass(frozen=True)
 class Extracts:
-    """The year's extracts in memory: rows in file order and their text."""
+    """The extracts in memory: rows in file order and their text."""
 
     simulation: model.Simulation
     feed: Feed  # every row of the year, sorted in file order
@@ -60,18 +62,21 @@ class Extracts:
         return [V.HEADER.encode("utf-8"), memoryview(data)[lo:hi]]
 
 
-def simulated_year(settings) -> int:
-    """The year the feed simulates: the one the processing window starts in."""
+def simulated_years(settings) -> BusinessDays:
+    """The whole years the feed simulates: from the processing start's to the feed's end's."""
     if settings.simulation is None:
         raise ValueError(f"environment {settings.name!r} has no [simulation]: it generates no data")
-    return settings.processing.start.year
+    first, last = settings.processing.start.year, settings.simulation.end.year
+    return BusinessDays.of_years(first, last - first + 1, settings.time_zone)
 
 
 def parameters(settings, scale: float, seed: int) -> dict:
     sim = settings.simulation
+    span = simulated_years(settings)
     return {
         "generator_version": GENERATOR_VERSION,
-        "year": simulated_year(settings),
+        "year": span.year,
+        "years": len(span.years),
         "time_zone": settings.time_zone,
         "resolution_hours": {p: float(h) for p, h in sorted(settings.sla.resolution_hours.items())},
         "scale": float(scale),
@@ -83,18 +88,12 @@ def parameters(settings, scale: float, seed: int) -> dict:
 def build(
     settings, scale: float, seed: int, first: dt.date | None = None, last: dt.date | None = None
 ) -> Extracts:
-    """Simulate the year and render the rows of days first..last (default: all)."""
-    sim_settings = settings.simulation
-    timeline = BusinessDays.of_year(simulated_year(settings), settings.time_zone)
+    """Simulate the years and render the rows of days first..last (default: all)."""
+    timeline = simulated_years(settings)
     targets = [settings.sla.resolution_hours[p] for p in V.PRIORITIES]
     simulation = model.simulate(timeline, scale, seed, targets)
+    feed = _feed(simulation, seed, settings.simulation.defect_rate)
     events, tickets = simulation.events, simulation.tickets
-
-    r_dup, r_defect = model.streams(seed, model.STREAMS + 2)[model.STREAMS :]
-    base = last_changes(events)
-    dups = duplicates(base, events, r_dup)
-    marked, extras = defects.inject(base, len(dups), sim_settings.defect_rate, r_defect)
-    feed = marked.concat(dups).concat(extras).sorted()
 
     first_day = timeline.index(first) if first else 0
     last_day = timeline.index(last) if last else timeline.days - 1
@@ -106,6 +105,25 @@ def build(
     cols, width = defects.corrupt(cols, part, events, tickets, timeline)
     lines = render.lines(cols, width)
     return Extracts(simulation, feed, first_day, last_day, bounds, lines)
+
+
+def _feed(simulation: model.Simulation, seed: int, defect_rate: float) -> Feed:
+    """Every row of every file, in file order: each year's rows, its duplicates and its
+    defects drawn from that year's own streams."""
+    events, timeline = simulation.events, simulation.timeline
+    base = last_changes(events)
+    year_of_row = timeline.year_of(base.day)
+    parts = []
+    for k, year in enumerate(timeline.years):
+        r_dup, r_defect = model.streams(seed, model.STREAMS + 2, k)[model.STREAMS :]
+        own = base.take(np.flatnonzero(year_of_row == year))
+        dups = duplicates(own, events, r_dup)
+        marked, extras = defects.inject(own, len(dups), defect_rate, r_defect)
+        parts.append(marked.concat(dups).concat(extras))
+    feed = parts[0]
+    for part in parts[1:]:
+        feed = feed.concat(part)
+    return feed.sorted()
 
 
 def generate(
@@ -129,12 +147,14 @@ def generate(
     seed = sim.seed if seed is None else int(seed)
     if scale <= 0:
         raise ValueError(f"scale must be positive, not {scale}")
-    year = simulated_year(settings)
-    year_first, year_last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    start = start or year_first
-    end = end or year_last
-    if not year_first <= start <= end <= year_last:
-        raise ValueError(f"start..end ({start}..{end}) must be a range within {year}")
+    span = simulated_years(settings)
+    span_first, span_last = span.dates[0], span.dates[-1]
+    start = start or span_first
+    end = end or span_last
+    if not span_first <= start <= end <= span_last:
+        raise ValueError(
+            f"start..end ({start}..{end}) must be a range within {span_first}..{span_last}"
+        )
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
     root = Path(landing) / writer.DATASET

@@ -1,4 +1,5 @@
-"""The simulation of a support desk's year: arrivals, agent capacity and ticket lifecycles.
+"""The simulation of a support desk over one or more years: arrivals, agent capacity and
+ticket lifecycles.
 
 Everything is computed for whole arrays at once (no per-ticket Python loops):
 
@@ -21,12 +22,18 @@ Everything is computed for whole arrays at once (no per-ticket Python loops):
    Monday morning. CSAT (for a share of tickets) falls with the resolution
    time relative to the SLA target.
 
-Times are integer UTC seconds. Changes after the end of the year are dropped.
+Years are simulated one after the other, each from random streams of its own, so the
+first year's tickets do not depend on how many years follow (and neither do the first
+year's files). A later year's volume and capacity are YEARLY_GROWTH times the year
+before's; its queue starts from the one the year before left, and the year before's
+tickets keep changing in it.
+
+Times are integer UTC seconds. Changes after the end of the last year are dropped.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -52,6 +59,7 @@ SALE_BOOST = 1.25
 HOURLY = (1.5, 1.0, 0.8, 0.7, 0.7, 0.9, 1.5, 2.5, 4.0, 6.0, 7.5, 8.0,
           7.5, 7.0, 7.5, 7.5, 7.0, 6.5, 5.5, 4.5, 4.0, 3.5, 3.0, 2.2)  # fmt: skip
 
+YEARLY_GROWTH = 1.25  # each year's volume and capacity over the year before's
 CAPACITY_PER_DAY = 1.60 * BASE_TICKETS_PER_DAY  # resolutions per full weekday in January, scale 1
 CAPACITY_GROWTH = 0.10  # +10 % over the year: hiring does not keep up with volume
 WEEKDAY_STAFFING = (1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.4)
@@ -157,35 +165,63 @@ class Simulation:
     desk: Desk
 
 
-def streams(seed: int, count: int) -> list[np.random.Generator]:
-    """Independent, reproducible random streams derived from one seed (PCG64)."""
-    root = np.random.SeedSequence(seed)
+_YEAR_KEY = 1_000_000  # spawn keys of a later year's streams, apart from the first year's
+
+
+def streams(seed: int, count: int, year: int = 0) -> list[np.random.Generator]:
+    """Independent, reproducible random streams derived from one seed (PCG64): the first
+    year's from the seed itself, year `year` (counted from 0) from its own branch."""
+    if year == 0:
+        root = np.random.SeedSequence(seed)
+    else:
+        root = np.random.SeedSequence(seed, spawn_key=(_YEAR_KEY, year))
     return [np.random.Generator(np.random.PCG64(s)) for s in root.spawn(count)]
 
 
-def simulate(timeline: BusinessDays, scale: float, seed: int, resolution_hours) -> Simulation:
-    """Simulate the whole year. `resolution_hours`: SLA targets per priority (for CSAT)."""
-    r_volume, r_desk, r_attr, r_delay, r_life = streams(seed, STREAMS)
-    expected, capacity = _volume_and_capacity(timeline, scale, r_volume)
-    arrivals = r_volume.poisson(expected)
-    created = _creation_times(timeline, arrivals, r_volume)
-    queue = _lindley(arrivals.astype(np.float64), capacity)
-
+def simulate(span: BusinessDays, scale: float, seed: int, resolution_hours) -> Simulation:
+    """Simulate the whole years of `span`. `resolution_hours`: SLA targets per priority
+    (for CSAT)."""
+    targets = np.asarray(resolution_hours, float)
     n_agents = max(MIN_AGENTS, round(AGENTS * scale))
     n_customers = max(MIN_CUSTOMERS, round(CUSTOMERS * scale))
-    agent_team, agent_speed = _agents(n_agents, r_desk)
-    customer_tier = r_desk.choice(len(V.TIERS), size=n_customers, p=V.TIER_SHARE).astype(np.int8)
-    tickets = _attributes(created, agent_team, customer_tier, r_attr)
-
-    wait_days = _queue_wait(timeline, queue, capacity, created)
-    times, present, status = _lifecycles(
-        tickets, wait_days, agent_speed, timeline, queue, capacity, r_delay, r_life
-    )
-    events = _events(
-        tickets, times, present, status, timeline, np.asarray(resolution_hours, float), r_life
-    )
+    parts, desk_days, queue_left = [], [], 0.0
+    agent_team = agent_speed = customer_tier = None
+    for k, year in enumerate(span.years):
+        timeline = BusinessDays.of_year(year, span.time_zone)
+        r_volume, r_desk, r_attr, r_delay, r_life = streams(seed, STREAMS, k)
+        expected, capacity = _volume_and_capacity(timeline, scale * YEARLY_GROWTH**k, r_volume)
+        arrivals = r_volume.poisson(expected)
+        created = _creation_times(timeline, arrivals, r_volume)
+        queue = _lindley(arrivals.astype(np.float64), capacity, queue_left)
+        if k == 0:  # one desk for all years: its agents and its customers
+            agent_team, agent_speed = _agents(n_agents, r_desk)
+            customer_tier = r_desk.choice(len(V.TIERS), size=n_customers, p=V.TIER_SHARE)
+            customer_tier = customer_tier.astype(np.int8)
+        tickets = _attributes(created, agent_team, customer_tier, r_attr)
+        wait = _Queue(timeline, queue, capacity, queue_left)
+        times, present, status = _lifecycles(tickets, wait, agent_speed, timeline, r_delay, r_life)
+        parts.append((tickets, _events(tickets, times, present, status, span, targets, r_life)))
+        desk_days.append((expected, arrivals, capacity, queue))
+        queue_left = float(queue[-1])
+    tickets, events = _joined(parts)
+    expected, arrivals, capacity, queue = (np.concatenate(a) for a in zip(*desk_days, strict=True))
     desk = Desk(expected, arrivals, capacity, queue, agent_team, agent_speed, customer_tier)
-    return Simulation(timeline, tickets, events, desk)
+    return Simulation(span, tickets, events, desk)
+
+
+def _joined(parts: list[tuple[Tickets, Events]]) -> tuple[Tickets, Events]:
+    """The years' tickets numbered on from one another, and their events, ticket-major."""
+    if len(parts) == 1:
+        return parts[0]
+    offsets = np.cumsum([0] + [len(t) for t, _ in parts[:-1]])
+    tickets = Tickets(
+        *(np.concatenate([getattr(t, f.name) for t, _ in parts]) for f in fields(Tickets))
+    )
+    columns = {f.name: [getattr(e, f.name) for _, e in parts] for f in fields(Events)}
+    columns["ticket"] = [
+        (e.ticket + offset).astype(np.int32) for (_, e), offset in zip(parts, offsets, strict=True)
+    ]
+    return tickets, Events(**{name: np.concatenate(arrays) for name, arrays in columns.items()})
 
 
 # --- arrivals and capacity -----------------------------------------------------
@@ -229,13 +265,28 @@ def _creation_times(timeline: BusinessDays, arrivals: np.ndarray, rng) -> np.nda
     return np.sort(created, kind="stable")
 
 
-def _lindley(arrivals: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """Queue at the end of each day: Q[d] = max(0, Q[d-1] + arrivals[d] - capacity[d])."""
-    s = np.cumsum(arrivals - capacity)
+def _lindley(arrivals: np.ndarray, capacity: np.ndarray, initial: float = 0.0) -> np.ndarray:
+    """Queue at the end of each day: Q[d] = max(0, Q[d-1] + arrivals[d] - capacity[d]),
+    starting from Q[-1] = initial."""
+    s = initial + np.cumsum(arrivals - capacity)
     return s - np.minimum(np.minimum.accumulate(s), 0.0)
 
 
-def _queue_wait(timeline: BusinessDays, queue, capacity, created) -> np.ndarray:
+@dataclass(frozen=True)
+class _Queue:
+    """A year's FIFO queue: what it holds at the end of each day, what the desk clears,
+    and what it held when the year began."""
+
+    timeline: BusinessDays
+    queue: np.ndarray
+    capacity: np.ndarray
+    initial: float = 0.0
+
+    def wait(self, created) -> np.ndarray:
+        return _queue_wait(self.timeline, self.queue, self.capacity, created, self.initial)
+
+
+def _queue_wait(timeline: BusinessDays, queue, capacity, created, initial=0.0) -> np.ndarray:
     """Days a ticket created at `created` waits for the FIFO queue ahead of it to clear."""
     x = (created - timeline.begin) / DAY  # fractional day of the year (calendar)
     n = timeline.days
@@ -244,7 +295,7 @@ def _queue_wait(timeline: BusinessDays, queue, capacity, created) -> np.ndarray:
     cap = np.concatenate([capacity, np.full(extra, capacity[-14:].mean())])
     cum = np.concatenate([[0.0], np.cumsum(cap)])
     grid = np.arange(n + extra + 1, dtype=np.float64)
-    q_start = np.concatenate([[0.0], queue])  # queue at the start of each day
+    q_start = np.concatenate([[initial], queue])  # queue at the start of each day
     day = np.clip(x.astype(np.int64), 0, n - 1)
     frac = x - day
     q_here = q_start[day] + frac * (queue[day] - q_start[day])
@@ -290,7 +341,7 @@ def _attributes(created, agent_team, customer_tier, rng) -> Tickets:
 # --- lifecycles ------------------------------------------------------------------
 
 
-def _lifecycles(tickets: Tickets, wait_days, agent_speed, timeline, queue, capacity, rd, rl):
+def _lifecycles(tickets: Tickets, queue: _Queue, agent_speed, timeline, rd, rl):
     """Change times (UTC seconds) per ticket and slot, which slots happen, and their status."""
     n = len(tickets)
     p, ch = tickets.priority, tickets.channel
@@ -309,6 +360,7 @@ def _lifecycles(tickets: Tickets, wait_days, agent_speed, timeline, queue, capac
         """Agent actions that fall on a weekend are often deferred to Monday morning."""
         return _defer_weekends(timeline, instant, p, rd)
 
+    wait_days = queue.wait(created)
     phone = ch == V.PHONE
     present[:, CREATE] = ~phone  # agents log phone tickets already assigned and answered
     present[:, RESPOND] = True
@@ -355,7 +407,7 @@ def _lifecycles(tickets: Tickets, wait_days, agent_speed, timeline, queue, capac
     for k, (reopen_slot, solve_slot) in enumerate(zip(REOPENS, SOLVES[1:], strict=True)):
         reopened &= rl.random(n) < REOPEN_SHARE[k]
         back = later(last, np.minimum(rl.exponential(REOPEN_HOURS, n), 88.0) + 0.1)
-        again = _queue_wait(timeline, queue, capacity, back)
+        again = queue.wait(back)
         redo = (
             0.5 * WORK_HOURS[p] * speed * rd.lognormal(0.0, 0.8, n)
             + 0.3 * again * 24.0 * QUEUE_SHARE[p]

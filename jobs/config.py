@@ -7,6 +7,8 @@ deploy, not silently fall back to a default.
 
 Two environment variables override the local paths, for tools and tests:
 `TICKETS_LANDING` (the landing folder) and `TICKETS_WAREHOUSE` (the DuckDB file).
+`TICKETS_YEARS` makes a simulated feed N whole years long, from its start's year
+(`make data YEARS=2`).
 `TICKETS_ENV` selects the environment when none is passed, and `TICKETS_ENV_DIR`
 points at another folder of environments (tests use it for small windows).
 """
@@ -97,6 +99,13 @@ class GcpSettings:
     github_repository: str
     github_repository_id: str  # numeric ids: a renamed or re-created repository is not trusted
     github_repository_owner_id: str
+    # Dataproc batch memory, JVM notation ("4g", "512m"), for a driver and executors of
+    # BATCH_CORES cores each; the Python processes live in the overheads.
+    # Sized from `make bench` (docs/performance.md#sizing-dataproc-batches).
+    batch_driver_memory: str
+    batch_driver_memory_overhead: str
+    batch_executor_memory: str
+    batch_executor_memory_overhead: str
     # Who runs `make upload`, `make status`, `make backfill` against the environment
     # (IAM principals such as "group:data-eng@example.com"); the stack grants them that.
     operators: tuple[str, ...] = ()
@@ -182,7 +191,7 @@ def _parse(raw: dict, path: Path) -> Settings:
     if reader.has("simulation"):
         sim = reader.section("simulation")
         simulation = SimulationSettings(
-            end=sim.date("end"),
+            end=_years_override(sim.date("end"), processing.start),
             backfill_to=sim.date("backfill_to"),
             scale=sim.float("scale"),
             seed=sim.int("seed"),
@@ -232,13 +241,21 @@ def _parse(raw: dict, path: Path) -> Settings:
     )
 
 
+def _years_override(end: dt.date, start: dt.date) -> dt.date:
+    """The feed's last day: Dec 31 of the N-th year when TICKETS_YEARS=N, else `end`."""
+    years = os.environ.get("TICKETS_YEARS", "").strip()
+    if not years:
+        return end
+    if not years.isdigit() or not 1 <= int(years) <= 20:
+        raise ConfigError(f"TICKETS_YEARS must be a whole number of years, 1 to 20, not {years!r}")
+    return dt.date(start.year + int(years) - 1, 12, 31)
+
+
 def _check_simulation(sim: SimulationSettings, window: ProcessingSettings, path: Path) -> None:
     if not window.start <= sim.backfill_to <= sim.end:
         raise ConfigError(
             f"{path}: simulation.backfill_to must lie within processing.start..simulation.end"
         )
-    if sim.end.year != window.start.year:
-        raise ConfigError(f"{path}: the simulated feed lies in one year: {window.start.year}")
     if sim.scale <= 0:
         raise ConfigError(f"{path}: simulation.scale must be positive")
     if not 0 <= sim.defect_rate < 0.5:
@@ -270,7 +287,44 @@ def with_buckets(gcp: GcpSettings) -> GcpSettings:
     return dataclasses.replace(gcp, **names)
 
 
+# Dataproc Serverless (standard compute tier): 4, 8 or 16 cores per driver and executor,
+# and between 1024m and 7424m of memory per core, overhead included. Both overheads are
+# set explicitly, so no default of the runtime's is assumed
+# (docs/performance.md#sizing-dataproc-batches).
+BATCH_CORES = 4
+MEMORY_PER_CORE_MB = (1024, 7424)
+_JVM_MEMORY = re.compile(r"(\d+)([mg])")
+
+
+def memory_mb(text: str) -> int:
+    """A JVM memory string ("4g", "512m") in MiB."""
+    match = _JVM_MEMORY.fullmatch(text.strip().lower())
+    if not match:
+        raise ConfigError(f"{text!r} is not a JVM memory size such as 512m or 4g")
+    return int(match[1]) * (1024 if match[2] == "g" else 1)
+
+
+def batch_memory_mb(gcp: GcpSettings) -> dict[str, int]:
+    """What a batch's driver and each executor hold, overhead included, in MiB."""
+    return {
+        "driver": memory_mb(gcp.batch_driver_memory) + memory_mb(gcp.batch_driver_memory_overhead),
+        "executor": memory_mb(gcp.batch_executor_memory)
+        + memory_mb(gcp.batch_executor_memory_overhead),
+    }
+
+
 def _checked_gcp(gcp: GcpSettings, path: Path) -> GcpSettings:
+    low, high = MEMORY_PER_CORE_MB
+    try:
+        totals = batch_memory_mb(gcp)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: gcp batch memory: {exc}") from None
+    for role, total in totals.items():
+        if not low * BATCH_CORES <= total <= high * BATCH_CORES:
+            raise ConfigError(
+                f"{path}: a Dataproc {role} of {BATCH_CORES} cores holds {low * BATCH_CORES}m to "
+                f"{high * BATCH_CORES}m with its overhead; gcp.batch_{role}_memory makes {total}m"
+            )
     for key in ("github_repository_id", "github_repository_owner_id"):
         if not _NUMERIC_ID.fullmatch(getattr(gcp, key)):
             raise ConfigError(

@@ -45,6 +45,9 @@ class Context:
     spark: SparkSession | None = None
     batch_id: str | None = None
     start_spark: Callable[[], SparkSession] | None = None
+    # Ends Spark once a run's tables are computed, before its commit: a process that runs
+    # one run then frees the JVM's memory for the commit instead of holding both.
+    release_spark: Callable[[], None] | None = None
 
     def session(self) -> SparkSession:
         if self.spark is None:
@@ -55,7 +58,10 @@ class Context:
 
 
 def context_for(
-    settings: Settings, start_spark: Callable[[], SparkSession], batch_id: str | None = None
+    settings: Settings,
+    start_spark: Callable[[], SparkSession],
+    batch_id: str | None = None,
+    release_spark: Callable[[], None] | None = None,
 ) -> Context:
     """A run's context on the environment's own landing and warehouse, its tables ensured."""
     warehouse = resources.warehouse_for(settings)
@@ -66,6 +72,7 @@ def context_for(
         warehouse=warehouse,
         batch_id=batch_id,
         start_spark=start_spark,
+        release_spark=release_spark,
     )
 
 
@@ -238,6 +245,11 @@ def _commit_days(
     cached: list[DataFrame] = []
     try:
         commit, figures = _compute(ctx, files, mode, run_id, attempts, steps, cached)
+        if ctx.release_spark is not None:
+            _uncache(cached)
+            cached.clear()
+            ctx.release_spark()
+            ctx.spark = None
         faults.point("before_commit")
         ctx.warehouse.commit(commit)
         steps.done("commit:returned", "committed")

@@ -46,9 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    data = commands.add_parser("data", help="generate the simulated year's extracts")
+    data = commands.add_parser(
+        "data", help="generate the simulated feed's extracts (YEARS=N in the Makefile: N years)"
+    )
     data.add_argument("--scale", type=float)
     data.add_argument("--seed", type=int)
+    data.add_argument("--from", dest="first", type=job.date, help="write only from this day")
+    data.add_argument("--to", dest="last", type=job.date, help="write only through this day")
     data.set_defaults(handler=_data)
 
     job.add_commands(commands)  # backfill, daily, replay, with the batch's arguments
@@ -150,13 +154,18 @@ def _data(settings: config.Settings, args) -> int:
             f"{settings.name} simulates no feed: data is generated for an environment with "
             "[simulation] (ENV=local)"
         )
-    summary = generate(
-        settings,
-        settings.local.landing,
-        scale=args.scale,
-        seed=args.seed,
-        progress=progress.per_call("data", "files"),
-    )
+    try:
+        summary = generate(
+            settings,
+            settings.local.landing,
+            scale=args.scale,
+            seed=args.seed,
+            start=args.first,
+            end=args.last,
+            progress=progress.per_call("data", "files"),
+        )
+    except ValueError as exc:  # a range outside the simulated years, a bad scale
+        raise job.UsageError(f"data: {exc}") from None
     landing = settings.local.landing
     if summary.skipped:
         print(f"data: reusing {summary.days} extracts in {landing} (same scale and seed)")
@@ -215,7 +224,12 @@ def _run(settings: config.Settings, args) -> int:
     if settings.platform != "local":
         raise job.UsageError("run is the local demo; in the cloud use backfill and the scheduler")
     steps = [
-        ("data", lambda: _data(settings, argparse.Namespace(scale=None, seed=None))),
+        (
+            "data",
+            lambda: _data(
+                settings, argparse.Namespace(scale=None, seed=None, first=None, last=None)
+            ),
+        ),
         ("backfill", lambda: _backfill(settings, argparse.Namespace(first=None, last=None))),
         ("simulate", lambda: _simulate(settings, argparse.Namespace(max_ticks=1000))),
         ("summary", lambda: _summary(settings, args)),

@@ -38,7 +38,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jobs.config import REPO_ROOT, Settings
+from jobs.config import BATCH_CORES, REPO_ROOT, Settings
 from jobs.landing import FileIdentity
 
 if TYPE_CHECKING:
@@ -64,8 +64,8 @@ DIST = REPO_ROOT / "dist"  # tools/package.py writes dist/<env>/manifest.json he
 SPARK_PROPERTIES = {
     # 4 cores is the smallest driver and executor Serverless allows (4, 8 or 16);
     # the driver does most of the work of a small run (Arrow collect, the commit).
-    "spark.driver.cores": "4",
-    "spark.executor.cores": "4",
+    "spark.driver.cores": str(BATCH_CORES),
+    "spark.executor.cores": str(BATCH_CORES),
     # Start with the minimum of two executors; dynamic allocation may add a few
     # for a backfill, never the default of up to 1000.
     "spark.executor.instances": "2",
@@ -196,8 +196,15 @@ class DataprocRunner:
 
         SERVICE_ACCOUNT = dataproc_v1.AuthenticationConfig.AuthenticationType.SERVICE_ACCOUNT
 
+        gcp = self.settings.gcp
         properties = {
             **SPARK_PROPERTIES,
+            # The environment's sizing, from the bench (env/<name>/config.toml): below the
+            # runtime's defaults, which bill for memory the job does not use.
+            "spark.driver.memory": gcp.batch_driver_memory,
+            "spark.driver.memoryOverhead": gcp.batch_driver_memory_overhead,
+            "spark.executor.memory": gcp.batch_executor_memory,
+            "spark.executor.memoryOverhead": gcp.batch_executor_memory_overhead,
             "spark.dynamicAllocation.maxExecutors": max_executors,
             # The job selects its environment (env/<name>/config.toml in the archive)
             # and stamps ingestion_state and its log lines with the batch id.

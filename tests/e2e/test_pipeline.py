@@ -83,6 +83,17 @@ def test_a_run_that_fails_midway_leaves_nothing_cached_in_the_session(
     assert spark._jsparkSession.sharedState().cacheManager().isEmpty()
 
 
+def test_a_one_run_process_ends_spark_before_its_commit(small_world: World, spark, tmp_path):
+    """The command line's backfill and replay free the JVM's memory for the commit."""
+    order = []
+    ctx = _context(small_world.with_warehouse(tmp_path / "w.duckdb"), spark)
+    commit = ctx.warehouse.commit
+    ctx.warehouse.commit = lambda c: (order.append("commit"), commit(c))[1]
+    ctx.release_spark = lambda: order.append("released")  # the shared session lives on
+    assert pipeline.backfill(ctx, WORLD_START, WORLD_START + dt.timedelta(days=1)).ok
+    assert order == ["released", "commit"] and ctx.spark is None
+
+
 def test_every_day_succeeded_once(built):
     for name in ("daily", "mixed", "backfill"):
         state = rows(

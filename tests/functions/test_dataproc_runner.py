@@ -52,6 +52,11 @@ def _properties(batch_id: str, max_executors: str) -> dict[str, str]:
     return {
         "spark.driver.cores": "4",
         "spark.executor.cores": "4",
+        # env/dev/config.toml's batch sizing
+        "spark.driver.memory": "4g",
+        "spark.driver.memoryOverhead": "3g",
+        "spark.executor.memory": "4g",
+        "spark.executor.memoryOverhead": "1g",
         "spark.executor.instances": "2",
         "spark.dynamicAllocation.initialExecutors": "2",
         "spark.dynamicAllocation.minExecutors": "2",
@@ -424,7 +429,7 @@ class _KeepSpark:
 def test_the_batch_cli_runs_the_job_in_process(function_env, fake, monkeypatch, argv):
     built = []
 
-    def context(settings, one_day=False):
+    def context(settings, one_day=False, one_run=False):
         built.append(settings.name)
         raise _RanInProcess
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 import pytest
 
@@ -85,3 +86,28 @@ def test_the_generator_settings_live_only_in_a_simulation(tmp_path):
 def test_with_buckets_renames_them_for_another_project():
     gcp = dataclasses.replace(config.load("dev").gcp, project="other-proj")
     assert config.with_buckets(gcp).landing_bucket == "other-proj-landing"
+
+
+@pytest.mark.parametrize(
+    "line, problem",
+    [
+        ('batch_driver_memory = "40g"', "a Dataproc driver of 4 cores holds 4096m to 29696m"),
+        ('batch_executor_memory = "2g"', "a Dataproc executor of 4 cores holds 4096m to 29696m"),
+        ('batch_executor_memory_overhead = "30g"', "makes 34816m"),
+        ('batch_executor_memory = "4 GB"', "'4 GB' is not a JVM memory size"),
+    ],
+)
+def test_batch_memory_must_fit_a_dataproc_node_of_four_cores(tmp_path, line, problem):
+    key = line.split(" = ")[0]
+    original = next(
+        text for text in (config.ENV_DIR / "dev" / "config.toml").read_text().splitlines()
+        if text.startswith(f"{key} = ")
+    )  # fmt: skip
+    with pytest.raises(config.ConfigError, match=re.escape(problem)):
+        write_env(tmp_path, "sized", "dev", {original: line})
+
+
+def test_the_batch_memory_of_each_environment_fits():
+    for name in ("dev", "prod"):
+        totals = config.batch_memory_mb(config.load(name).gcp)
+        assert totals == {"driver": 4096 + 3072, "executor": 4096 + 1024}
