@@ -1,0 +1,43 @@
+"""The growth exponent `make bench` reports: a least-squares slope in log-log space."""
+
+import pytest
+
+from bench.growth import Point, _figures, exponent
+
+SCALES = [0.5, 1.0, 2.0, 4.0]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [
+        ([15.0, 30.0, 60.0, 120.0], 1.0),  # linear: doubling the data doubles the time
+        ([1.0, 4.0, 16.0, 64.0], 2.0),  # quadratic
+        ([40.0, 40.0, 40.0, 40.0], 0.0),  # fixed cost only
+    ],
+)
+def test_exponent_of_exact_powers(seconds, expected):
+    assert exponent(SCALES, seconds) == pytest.approx(expected)
+
+
+def test_exponent_is_the_least_squares_slope():
+    # log2 x = -1, 0, 1, 2 (mean 0.5); log2 y = 0, 0, 2, 2 (mean 1):
+    # slope = sum((x - 0.5)(y - 1)) / sum((x - 0.5)^2) = (1.5 + 0.5 + 0.5 + 1.5) / 5 = 0.8
+    assert exponent(SCALES, [1.0, 1.0, 4.0, 4.0]) == pytest.approx(0.8)
+
+
+def test_a_failed_scale_is_reported_and_left_out_of_the_fit():
+    points = [
+        Point(0.5, 10.0, 1.0, 1000, 1000),
+        Point(1.0, 20.0, 2.0, 2000, 2000),
+        Point(2.0, None, 4.0, 0, None, "SocketAuthServer (exit 1)"),
+    ]
+    figures = {what.strip(): (value, note) for what, value, note in _figures(points)}
+    assert figures["backfill Jan-Oct at SCALE 2 (cold process)"] == (
+        "failed",
+        "SocketAuthServer (exit 1)",
+    )
+    assert figures["growth exponent: time ~ SCALE^k"][0] == "1.00"
+    assert figures["growth exponent: peak memory ~ SCALE^k"][0] == "1.00"
+    assert figures["backfill Jan-Oct at SCALE 0.5 (cold process)"][1].startswith(
+        "10.0 x baseline (1.0 s); 100 rows/s; peak 1000 MB"
+    )
