@@ -179,7 +179,10 @@ _MODEST_INLINING = ("-XX:MaxInlineLevel=9", "-XX:InlineSmallCode=1000", "-XX:Fre
 
 
 def _driver_java_options(one_day: bool, archive: Path | None, record: bool) -> str:
-    options = ["-XX:+UseSerialGC", "-Xshare:auto", "-Xlog:cds*=off"]
+    # An OutOfMemoryError in one of Spark's own driver threads (the one that receives
+    # task results) ends only that thread, and the job then waits forever: ending the
+    # JVM fails the run instead, with the JVM's message, and nothing is committed.
+    options = ["-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-Xshare:auto", "-Xlog:cds*=off"]
     if one_day:
         options.append("-XX:TieredStopAtLevel=1")
     else:

@@ -71,6 +71,46 @@ def test_stop_ends_the_jvm_and_a_later_session_starts_its_own(tmp_path):
     assert "-XX:+RecordDynamicDumpInfo" not in result["second"]["arguments"]
 
 
+# A heap too small for what a driver thread asks of it. Without the JVM ending on an
+# OutOfMemoryError it stays up (the wait below times out); in a job, the Spark thread
+# that hit it would die and leave the job waiting forever.
+_OUT_OF_HEAP = textwrap.dedent(
+    """
+    import dataclasses, json
+    from jobs import config, spark
+    settings = config.load("local")
+    settings = dataclasses.replace(
+        settings, spark=dataclasses.replace(settings.spark, driver_memory="512m")
+    )
+    session = spark.session(settings)
+    jvm = session.sparkContext._gateway.proc
+    try:
+        session.sparkContext._jvm.java.nio.ByteBuffer.allocate(1024 * 1024 * 1024)
+        outcome = "allocated"
+    except Exception as exc:
+        outcome = type(exc).__name__
+    print(json.dumps({"outcome": outcome, "exit": jvm.wait(timeout=60)}))
+    """
+)
+
+
+def test_a_driver_out_of_heap_ends_the_jvm_instead_of_hanging():
+    done = subprocess.run(
+        [sys.executable, "-c", _OUT_OF_HEAP],
+        cwd=config.REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(config.REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["outcome"] != "allocated"
+    assert result["exit"] == 3  # the JVM's exit status for ExitOnOutOfMemoryError
+    # HotSpot writes its reason to standard output, where the run's log shows it.
+    assert "Terminating due to java.lang.OutOfMemoryError: Java heap space" in done.stdout
+
+
 def test_only_a_jvm_that_will_write_the_archive_records_it(tmp_path):
     missing = tmp_path / "spark.jsa"
     assert "-XX:+RecordDynamicDumpInfo" in jobs_spark._driver_java_options(False, missing, True)
