@@ -127,6 +127,27 @@ def _order_expr(order: dict[str, int], labels: dict[str, str]) -> str:
     return f"{cases} : 99"
 
 
+def _daily_and_weekly_mean(
+    base: alt.Chart, value: str, series: str, colour: alt.Color, y: alt.Y, tooltip: list
+) -> alt.LayerChart:
+    """Each series day by day as a thin line, and the mean of its last 7 days as a thick one."""
+    daily = base.mark_line(strokeWidth=1, opacity=0.35).encode(
+        x=alt.X("business_date:T", axis=DAY_AXIS), y=y, color=colour, tooltip=tooltip
+    )
+    weekly = (
+        base.transform_window(
+            mean=f"mean({value})",
+            frame=[-6, 0],
+            groupby=[series],
+            sort=[{"field": "business_date"}],
+        )
+        .mark_line(strokeWidth=2.5)
+        .encode(x="business_date:T", y="mean:Q", color=colour)
+    )
+    # weekly first: the legend shows the first layer's (thick) line
+    return alt.layer(weekly, daily)
+
+
 def volume(rows: list[dict]) -> Figure:
     values = _with_days(rows, "business_date")
     series = {"tickets_created": "created", "tickets_solved": "solved"}
@@ -141,24 +162,14 @@ def volume(rows: list[dict]) -> Figure:
         scale=alt.Scale(domain=["created", "solved"], range=[CREATED, SOLVED]),
         legend=LINE_LEGEND,
     )
-    daily = base.mark_line(strokeWidth=1, opacity=0.35).encode(
-        x=alt.X("business_date:T", axis=DAY_AXIS),
-        y=alt.Y("tickets:Q", title="tickets per day (count)"),
-        color=colour,
-        tooltip=[DAY_TOOLTIP, alt.Tooltip("series:N"), alt.Tooltip("tickets:Q", format=",")],
-    )
-    weekly = (
-        base.transform_window(
-            mean="mean(tickets)",
-            frame=[-6, 0],
-            groupby=["series"],
-            sort=[{"field": "business_date"}],
-        )
-        .mark_line(strokeWidth=2.5)
-        .encode(x="business_date:T", y="mean:Q", color=colour)
-    )
-    # weekly first: the legend shows the first layer's (thick) line
-    chart = alt.layer(weekly, daily).properties(
+    chart = _daily_and_weekly_mean(
+        base,
+        "tickets",
+        "series",
+        colour,
+        alt.Y("tickets:Q", title="tickets per day (count)"),
+        [DAY_TOOLTIP, alt.Tooltip("series:N"), alt.Tooltip("tickets:Q", format=",")],
+    ).properties(
         width=WIDTH,
         height=260,
         title=alt.TitleParams(
@@ -190,28 +201,18 @@ def turnaround(rows: list[dict]) -> Figure:
         scale=alt.Scale(domain=["p50 (median)", "p90"], range=[P50, P90]),
         legend=LINE_LEGEND,
     )
-    daily = base.mark_line(strokeWidth=1, opacity=0.35).encode(
-        x=alt.X("business_date:T", axis=DAY_AXIS),
-        y=alt.Y("hours:Q", title="turnaround time of tickets solved that day (hours)"),
-        color=colour,
-        tooltip=[
+    chart = _daily_and_weekly_mean(
+        base,
+        "hours",
+        "percentile",
+        colour,
+        alt.Y("hours:Q", title="turnaround time of tickets solved that day (hours)"),
+        [
             DAY_TOOLTIP,
             alt.Tooltip("percentile:N"),
             alt.Tooltip("hours:Q", format=".1f", title="hours"),
         ],
-    )
-    weekly = (
-        base.transform_window(
-            mean="mean(hours)",
-            frame=[-6, 0],
-            groupby=["percentile"],
-            sort=[{"field": "business_date"}],
-        )
-        .mark_line(strokeWidth=2.5)
-        .encode(x="business_date:T", y="mean:Q", color=colour)
-    )
-    # weekly first: the legend shows the first layer's (thick) line
-    chart = alt.layer(weekly, daily).properties(
+    ).properties(
         width=WIDTH,
         height=240,
         title=alt.TitleParams(
