@@ -7,8 +7,8 @@ warm session, three series run one day at a time, alternating so that the JVM's 
 favours none: the first DAYS of year 1 (into an empty warehouse), the last DAYS of
 year 1, and the last DAYS of year 2. The target compares year 2's last days with year
 1's first; year 1's last days are like for like (the same calendar days, a year of
-history apart), which separates what the history costs from what the day's volume costs. Seconds and rows_read, set
-against the cost bound."""
+history apart), which separates what the history costs from what the day's volume
+costs. Seconds and rows_read, set against the cost bound."""
 
 from __future__ import annotations
 
