@@ -16,7 +16,7 @@ endif
 
 RUN := $(PY) -m workstation  # the workstation commands (workstation/cli.py)
 
-.PHONY: help setup data backfill daily replay upload simulate status report run test rehearse reliability bench lint lint-python lock clean
+.PHONY: help setup data backfill daily replay upload preflight simulate status report run test rehearse reliability bench lint lint-python lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ replay: $(STAMP) ## Recompute corrected days: FROM=YYYY-MM-DD (through the last 
 
 upload: $(STAMP) ## Copy the extracts to the landing bucket: ENV=dev [FROM=... TO=...] [SOURCE=DIR]
 	$(RUN) upload $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(SOURCE),--source $(SOURCE))
+
+preflight: $(STAMP) ## Before the first deploy and backfill: quotas and example values: ENV=dev
+	$(RUN) preflight
 
 simulate: $(STAMP) ## Local Cloud Scheduler: tick the trigger function until nothing is pending
 	$(RUN) simulate

@@ -13,8 +13,9 @@ from constructs import Construct
 from infra.naming import EnvNames
 
 BOOTSTRAP_APIS = (
-    "cloudresourcemanager.googleapis.com",  # read/modify project IAM
-    "iam.googleapis.com",  # service accounts, workload identity pools
+    "cloudquotas.googleapis.com",  # make preflight reads the regional quotas before a deploy
+    "cloudresourcemanager.googleapis.com",  # project IAM, and the runner's read-only tag
+    "iam.googleapis.com",  # service accounts, workload identity pools, deny policies
     "iamcredentials.googleapis.com",  # short-lived tokens for CI through WIF
     "serviceusage.googleapis.com",  # enabling the other APIs
     "storage.googleapis.com",  # Terraform state bucket

@@ -10,7 +10,10 @@ It creates what the environment stack and CI stand on:
   and re-created under the same name by someone else is not trusted;
 - the plan-only service account CI impersonates for `terraform plan`: read-only
   predefined roles on the project (no primitive roles), read access to the
-  state objects, and nothing that can change a resource.
+  state objects, and nothing that can change a resource;
+- the tag that makes a bucket read-only to the batch runner, on the state bucket,
+  and the deny policy behind it (infra/confinement.py): the project owner applying
+  this stack also needs roles/iam.denyAdmin, which Google grants on the organization.
 
 Its own state starts local (the bucket does not exist yet) and is then moved
 into the bucket under `bootstrap/<env>` (infra/terraform.py does both steps).
@@ -32,6 +35,7 @@ from constructs import Construct
 
 from infra.apis import BOOTSTRAP_APIS, Apis
 from infra.base import Stack, google_provider
+from infra.confinement import ReadOnlyForRunner
 from infra.naming import EnvNames
 from infra.storage import delete_after, secure_bucket
 
@@ -39,7 +43,9 @@ GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 STATE_VERSIONS_KEPT = 20
 
 # Read-only predefined roles that `terraform plan` needs to refresh every resource type
-# of the environment stack. Together they stand in for the primitive roles/viewer.
+# of the environment stack (CI plans only that one). Together they stand in for the
+# primitive roles/viewer; `make rehearse` checks them against the read permission of each
+# resource type the stack declares (rehearsal/refresh_permissions.toml).
 PLAN_ROLES = (
     "roles/iam.securityReviewer",  # IAM policies of the project and its resources
     "roles/iam.serviceAccountViewer",
@@ -53,6 +59,8 @@ PLAN_ROLES = (
     "roles/cloudscheduler.viewer",
     "roles/compute.networkViewer",
     "roles/monitoring.viewer",
+    "roles/logging.viewer",  # the log-based metric (logging.logMetrics.get)
+    "roles/resourcemanager.tagViewer",  # the read-only tag and its binding
     "roles/artifactregistry.reader",
 )
 
@@ -93,6 +101,13 @@ class BootstrapStack(Stack):
             force_destroy=False,
             depends_on=apis.on("storage"),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+        )
+        ReadOnlyForRunner(
+            self,
+            "runner-read-only",
+            names=names,
+            state_bucket=self.state_bucket,
+            depends_on=apis.on("cloudresourcemanager", "iam"),
         )
         pool = IamWorkloadIdentityPool(
             self,

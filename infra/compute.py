@@ -3,7 +3,8 @@
 Dataproc Serverless needs a subnetwork with Private Google Access (its workers
 have no external IPs and reach Cloud Storage and BigQuery through Google's
 network) and a firewall rule that lets the driver and executors talk to each
-other inside the subnetwork. Flow logs are on for the subnetwork.
+other inside the subnetwork. Flow logs are on for the subnetwork, sampled as the
+environment's config says (`flow_log_sampling`, `flow_log_metadata`).
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ class BatchCompute(Construct):
             private_ip_google_access=True,
             log_config=ComputeSubnetworkLogConfig(
                 aggregation_interval="INTERVAL_10_MIN",
-                flow_sampling=0.5,
-                metadata="INCLUDE_ALL_METADATA",
+                flow_sampling=gcp.flow_log_sampling,
+                metadata=gcp.flow_log_metadata,
             ),
         )
         self.internal_firewall = ComputeFirewall(

@@ -12,9 +12,13 @@ synthesized stack, and `make rehearse` checks every API call the deployed
 components make against it (rehearsal/iam_contract.py), so a grant is added
 or removed with evidence.
 
+Google's service agents (`agent:<key>`, infra/naming.py SERVICE_AGENTS) are
+identities here too: the stack creates them ahead of use, so it grants their roles.
+
 Note: roles/dataproc.worker (required by Dataproc Serverless) itself carries
-project-wide object permissions on Cloud Storage; the bucket grants below state
-the intent and keep working if that role is ever narrowed.
+project-wide object writes on Cloud Storage; the deny policy of infra/confinement.py
+takes them back on the landing, artifacts and state buckets, and the bucket grants
+below state the intent and keep working if that role is ever narrowed.
 """
 
 from __future__ import annotations
@@ -33,9 +37,16 @@ from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMe
 from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 from constructs import Construct
 
-from infra.naming import EnvNames
+from infra.naming import AGENT, SERVICE_AGENTS, EnvNames
 
 # What submitting a day's batch takes: create it, and read the state of one that exists.
+# No dataprocrm.* permission: on runtime 3.0 the Resource Manager workload is created by
+# Dataproc's service agent, whose role holds dataprocrm.workloads.* (a declared
+# requirement, rehearsal/control_plane.toml), and Google documents no check of it on the
+# caller ("Serverless for Apache Spark permissions and IAM roles",
+# https://cloud.google.com/dataproc-serverless/docs/concepts/iam, read 2026-12-07).
+# roles/dataproc.serverlessEditor bundles them for workloads that run with the user's own
+# credentials, runtime 3.0's default, which the runner overrides (SERVICE_ACCOUNT).
 BATCH_SUBMITTER_PERMISSIONS = (
     "dataproc.batches.create",
     "dataproc.batches.get",
@@ -45,6 +56,7 @@ BATCH_SUBMITTER_PERMISSIONS = (
 @dataclass(frozen=True)
 class Grant:
     who: str  # runner | function | scheduler | builder | plan (naming.ACCOUNTS) | operator
+    #           | agent:<key> (naming.SERVICE_AGENTS)
     scope: str  # project | bucket:<key> | dataset:<main|staging> | table:<name>
     #             | account:<who> | run:function | repository:functions
     role: str  # a predefined role, or custom:batch_submitter
@@ -52,9 +64,17 @@ class Grant:
     condition: str | None = None  # an IAM condition expression narrowing a project grant
 
 
-# Cloud Functions stages the source of each build in its own `gcf-v2-sources-<number>-<region>`
-# bucket, which Terraform does not manage: the builder may read those buckets and no others.
-GCF_SOURCES = 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")'
+# Cloud Functions stages each build's source in buckets of its own, which Terraform does not
+# manage: the builder may read objects there and nowhere else. The condition Google gives
+# for a custom build service account ("Build process overview", Grant permissions,
+# https://cloud.google.com/functions/docs/building, last updated 2026-04-08, read 2026-12-07).
+GCF_SOURCE_PREFIXES = ("gcf-v2-sources-", "gcf-v2-uploads-", "run-sources-")
+_STARTS = 'resource.name.startsWith("projects/_/buckets/{}")'
+GCF_SOURCES = (
+    '(resource.type == "storage.googleapis.com/Object" && ('
+    + " || ".join(_STARTS.format(prefix) for prefix in GCF_SOURCE_PREFIXES)
+    + "))"
+)
 
 
 G = Grant
@@ -89,6 +109,9 @@ GRANTS: tuple[Grant, ...] = (
     G("operator", "table:ingestion_state", "roles/bigquery.dataViewer", "processed days"),
     G("operator", "project", "custom:batch_submitter", "submit backfill batches"),
     G("operator", "account:runner", "roles/iam.serviceAccountUser", "batches run as the runner"),
+    G("operator", "project", "roles/cloudquotas.viewer", "make preflight reads regional quotas"),
+    # Google's service agents, created by the stack (infra/service_agents.py): their roles
+    *(G(f"{AGENT}{key}", "project", a.role, a.does) for key, a in SERVICE_AGENTS.items()),
 )
 # fmt: on
 
@@ -118,6 +141,8 @@ class AccessGrants(Construct):
         tables: dict,
         run_service,  # Cloudfunctions2Function
         repository,  # ArtifactRegistryRepository
+        agents: dict,  # agent:<key> -> GoogleProjectServiceIdentity
+        project_number: str,  # the project's number (a data source's token)
         grants: tuple[Grant, ...] = GRANTS,
     ):
         super().__init__(scope, id_)
@@ -129,6 +154,7 @@ class AccessGrants(Construct):
             tables,
         )
         self.run_service, self.repository = run_service, repository
+        self.agents = agents
         self.custom_role = ProjectIamCustomRole(
             self,
             "batch-submitter",
@@ -143,8 +169,8 @@ class AccessGrants(Construct):
         }
         self.by_account: dict[str, list] = {}
         for grant in grants:
-            for index, member in enumerate(names.members(grant.who)):
-                rid = f"{grant.who}-{_slug(grant.scope)}-{_slug(grant.role)}"
+            for index, member in enumerate(names.members(grant.who, project_number)):
+                rid = f"{_slug(grant.who)}-{_slug(grant.scope)}-{_slug(grant.role)}"
                 if grant.condition:
                     rid += "-gcf-sources"
                 resource = self._member(grant, member, rid + (f"-{index}" if index else ""))
@@ -156,7 +182,7 @@ class AccessGrants(Construct):
         depends = [
             a
             for a in (
-                self.accounts.get(grant.who),
+                self.accounts.get(grant.who) or self.agents.get(grant.who),
                 self.custom_role if grant.role in self.custom_roles else None,
             )
             if a
@@ -164,7 +190,7 @@ class AccessGrants(Construct):
         common = {"role": role, "member": member, "depends_on": depends or None}
         if grant.condition:
             common["condition"] = ProjectIamMemberCondition(
-                title="gcf-v2-sources buckets only",
+                title="Cloud Functions source buckets only",
                 description=grant.why,
                 expression=grant.condition,
             )

@@ -36,8 +36,11 @@ synth: $(INFRA_STAMP) ## Package and synthesize the Terraform stacks into infra/
 plan: synth ## terraform plan (or the offline summary when it cannot run here) [ENV=dev]
 	@$(INFRA_ENVS) && for e in $$envs; do $(INFRA_RUN) -m infra.terraform plan --env "$$e" || exit 1; done
 
-deploy: ## Package, synthesize and apply one environment: ENV=dev [AUTO_APPROVE=1]
+# The preflight first (workstation/preflight.py): example values in the config stop the
+# deploy before anything is packaged, and so does a regional quota no batch fits in.
+deploy: $(STAMP) ## Preflight, package, synthesize and apply one environment: ENV=dev [AUTO_APPROVE=1]
 	@$(INFRA_CHECK_ONE_ENV)
+	@$(RUN) preflight --deploy
 	@$(MAKE) --no-print-directory synth ENV=$(ENV)
 	$(INFRA_RUN) -m infra.terraform deploy --env $(ENV) $(if $(AUTO_APPROVE),--auto-approve)
 
@@ -46,8 +49,10 @@ destroy: ## Destroy one environment: ENV=dev (protected envs need CONFIRM=<env>)
 	@$(MAKE) --no-print-directory synth ENV=$(ENV)
 	$(INFRA_RUN) -m infra.terraform destroy --env $(ENV) --confirm "$(CONFIRM)" $(if $(AUTO_APPROVE),--auto-approve)
 
-bootstrap: ## One-time per env: state bucket, CI identity (WIF + plan-only account): ENV=dev
+# Example values stop it too: the CI identity would trust the sample repository ids.
+bootstrap: $(STAMP) ## One-time per env: state bucket, CI identity (WIF + plan-only account): ENV=dev
 	@$(INFRA_CHECK_ONE_ENV)
+	@$(RUN) preflight --deploy --no-quotas
 	@$(MAKE) --no-print-directory synth ENV=$(ENV)
 	$(INFRA_RUN) -m infra.terraform bootstrap --env $(ENV) $(if $(AUTO_APPROVE),--auto-approve)
 

@@ -1,8 +1,10 @@
 """Alerting: an email channel from the config, two log-based alert policies, and a
 log-based metric with its alert.
 
-- A Dataproc Serverless batch of this region logs an error (a failed batch's
-  driver logs the exception; the job marks the day failed in ingestion_state).
+- A Dataproc Serverless batch of this environment logs an error (a failed batch's
+  driver logs the exception; the job marks the day failed in ingestion_state). Its
+  filter matches this environment's batch ids only, so other workloads of the region
+  and other environments of the project page nobody here.
 - The trigger function logs an error, or Cloud Scheduler fails to deliver a
   tick (5xx, timeout, or the function refused the OIDC token).
 - The trigger function found processed days whose extract was re-delivered
@@ -30,6 +32,7 @@ from cdktn_provider_google.monitoring_notification_channel import MonitoringNoti
 from constructs import Construct
 
 from functions.contract import CHANGED_EXTRACTS_EVENT
+from functions.runners.dataproc import batch_id_pattern
 from infra.naming import EnvNames
 
 RATE_LIMIT = "3600s"
@@ -40,6 +43,7 @@ def batch_failure_filter(names: EnvNames) -> str:
     return (
         'resource.type="cloud_dataproc_batch"'
         f' AND resource.labels.location="{names.region}"'
+        f' AND resource.labels.batch_id=~"{batch_id_pattern(names.env)}"'
         " AND severity>=ERROR"
     )
 

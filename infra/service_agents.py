@@ -4,8 +4,13 @@ Google creates most service agents when an API is first used, which on a fresh
 project can be the first scheduled tick itself: the Scheduler's agent mints the
 tick's OIDC token, and on Dataproc Serverless runtime 3.0 the Resource Manager's
 node agent runs the batch's machines. Creating them here (the google-beta
-provider's `google_project_service_identity`, which asks the API to make its agent
-now) turns a late failure at 08:00 into a deploy that either works or says why.
+provider's `google_project_service_identity`, which asks the API to make its
+primary agent now) turns a late failure at 08:00 into a deploy that either works or
+says why. An agent made on request is granted no role ("Create and grant roles to
+service agents", https://cloud.google.com/iam/docs/create-service-agents, read
+2026-12-07): infra/iam.py grants each the role Google documents for it
+(infra/naming.py SERVICE_AGENTS), after its identity exists. Should an API not have
+created the agent, that grant fails the apply naming the missing account.
 """
 
 from __future__ import annotations
@@ -16,14 +21,7 @@ from cdktn_provider_google_beta.google_project_service_identity import (
 from cdktn_provider_google_beta.provider import GoogleBetaProvider
 from constructs import Construct
 
-from infra.naming import EnvNames
-
-# API -> what its agent does for this project's pipeline
-AGENT_APIS = {
-    "cloudscheduler.googleapis.com": "mints the OIDC token of every tick",
-    "dataproc.googleapis.com": "manages the Dataproc Serverless batches",
-    "dataprocrm.googleapis.com": "runs the batch's machines on runtime 3.0 and later",
-}
+from infra.naming import AGENT, SERVICE_AGENTS, EnvNames
 
 
 class ServiceAgents(Construct):
@@ -31,15 +29,15 @@ class ServiceAgents(Construct):
         super().__init__(scope, id_)
         beta = GoogleBetaProvider(self, "google-beta", project=names.project, region=names.region)
         self.identities = {
-            api: GoogleProjectServiceIdentity(
+            f"{AGENT}{key}": GoogleProjectServiceIdentity(
                 self,
-                api.split(".")[0],
+                agent.api.split(".")[0],
                 provider=beta,
                 project=names.project,
-                service=api,
+                service=agent.api,
                 depends_on=depends_on,
             )
-            for api in AGENT_APIS
+            for key, agent in SERVICE_AGENTS.items()
         }
 
     @property

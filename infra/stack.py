@@ -7,6 +7,7 @@ from env/<name>/config.toml) and the packaged code's manifest.
 from __future__ import annotations
 
 from cdktn import GcsBackend, TerraformOutput
+from cdktn_provider_google.data_google_project import DataGoogleProject
 from cdktn_provider_time.provider import TimeProvider
 from cdktn_provider_time.sleep import Sleep
 from constructs import Construct
@@ -15,10 +16,11 @@ from infra.apis import STACK_APIS, Apis
 from infra.artifacts import CodeArtifacts
 from infra.base import Stack, google_provider
 from infra.compute import BatchCompute
+from infra.confinement import tag_read_only
 from infra.datasets import Datasets
 from infra.iam import AccessGrants
 from infra.monitoring import Monitoring
-from infra.naming import EnvNames
+from infra.naming import AGENT, EnvNames
 from infra.orchestration import Orchestration
 from infra.service_agents import ServiceAgents
 from infra.storage import Storage
@@ -84,15 +86,22 @@ class EnvStack(Stack):
             tables=self.datasets.tables,
             run_service=orch.function,
             repository=orch.repository,
+            agents=self.agents.identities,
+            project_number=DataGoogleProject(self, "project", project_id=names.project).number,
         )
+        # The extracts and the code the batches run are read-only to them (the bootstrap
+        # stack's deny policy): a batch writes only staging and the warehouse.
+        tag_read_only(self, [self.storage.landing, self.storage.artifacts], names=names)
         # The function's first build needs its builder's grants in force, and its first
-        # tick the Scheduler's agent. (An override added after construction, named as
-        # `type.logical_id`; it extends the function's depends_on list.)
+        # tick the Scheduler's agent with its role. (An override added after construction,
+        # named as `type.logical_id`; it extends the function's depends_on list.)
+        agent_grants = [g for who, gs in self.iam.by_account.items() if who.startswith(AGENT)
+                        for g in gs]  # fmt: skip
         propagated = Sleep(
             self,
             "iam-propagation",
             create_duration=IAM_PROPAGATION,
-            depends_on=[*self.iam.by_account["builder"], *self.agents.all],
+            depends_on=[*self.iam.by_account["builder"], *agent_grants],
         )
         orch.function.add_override("depends_on", [_address(propagated)])
         self.monitoring = Monitoring(

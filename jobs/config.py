@@ -106,6 +106,10 @@ class GcpSettings:
     batch_driver_memory_overhead: str
     batch_executor_memory: str
     batch_executor_memory_overhead: str
+    # VPC flow logs of the batches' subnetwork: the share of flows sampled (0 to 1), and
+    # INCLUDE_ALL_METADATA or EXCLUDE_ALL_METADATA; both drive the logs' volume and cost.
+    flow_log_sampling: float
+    flow_log_metadata: str
     # Who runs `make upload`, `make status`, `make backfill` against the environment
     # (IAM principals such as "group:data-eng@example.com"); the stack grants them that.
     operators: tuple[str, ...] = ()
@@ -222,7 +226,11 @@ def _parse(raw: dict, path: Path) -> Settings:
         for f in dataclasses.fields(GcpSettings):
             if f.name in BUCKET_PURPOSES:
                 continue
-            read = {"bool": section.bool, "tuple[str, ...]": section.principals}.get(f.type)
+            read = {
+                "bool": section.bool,
+                "float": section.float,
+                "tuple[str, ...]": section.principals,
+            }.get(f.type)
             values[f.name] = (read or section.str)(f.name)
         section.done()
         gcp = _checked_gcp(GcpSettings(**values), path)
@@ -292,6 +300,9 @@ def with_buckets(gcp: GcpSettings) -> GcpSettings:
 # set explicitly, so no default of the runtime's is assumed
 # (docs/performance.md#sizing-dataproc-batches).
 BATCH_CORES = 4
+# A subnetwork's flow-log metadata choices, less CUSTOM_METADATA (the Terraform Google
+# provider's google_compute_subnetwork `log_config.metadata`, read 2026-12-07).
+FLOW_LOG_METADATA = ("INCLUDE_ALL_METADATA", "EXCLUDE_ALL_METADATA")
 MEMORY_PER_CORE_MB = (1024, 7424)
 _JVM_MEMORY = re.compile(r"(\d+)([mg])")
 
@@ -325,6 +336,15 @@ def _checked_gcp(gcp: GcpSettings, path: Path) -> GcpSettings:
                 f"{path}: a Dataproc {role} of {BATCH_CORES} cores holds {low * BATCH_CORES}m to "
                 f"{high * BATCH_CORES}m with its overhead; gcp.batch_{role}_memory makes {total}m"
             )
+    if not 0 < gcp.flow_log_sampling <= 1:
+        raise ConfigError(
+            f"{path}: gcp.flow_log_sampling must be in (0, 1], not {gcp.flow_log_sampling}"
+        )
+    if gcp.flow_log_metadata not in FLOW_LOG_METADATA:
+        raise ConfigError(
+            f"{path}: gcp.flow_log_metadata must be one of {', '.join(FLOW_LOG_METADATA)}, "
+            f"not {gcp.flow_log_metadata!r}"
+        )
     for key in ("github_repository_id", "github_repository_owner_id"):
         if not _NUMERIC_ID.fullmatch(getattr(gcp, key)):
             raise ConfigError(

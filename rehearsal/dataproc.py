@@ -21,12 +21,11 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from google.cloud import dataproc_v1
 
-from rehearsal.local_server import serving
+from rehearsal.local_server import JsonHandler, google_error, serving_for
 
 BATCHES = "/v1/projects/{project}/locations/{region}/batches"
 
@@ -75,12 +74,7 @@ class DataprocStandIn:
 
     @contextlib.contextmanager
     def serving(self) -> Iterator[DataprocStandIn]:
-        stand_in = self
-
-        class Handler(_Handler):
-            dataproc = stand_in
-
-        with serving(Handler) as url:
+        with serving_for(self, _Handler, "dataproc") as url:
             self.endpoint = url
             yield self
 
@@ -91,7 +85,7 @@ class DataprocStandIn:
             exists = batch_id in self.batches
             self.creates.append(CreateCall(batch_id, parent, body, created=not exists))
             if exists:
-                return 409, _error(
+                return 409, google_error(
                     409, "ALREADY_EXISTS", f"Batch {parent}/batches/{batch_id} already exists"
                 )
             stored = StoredBatch(f"{parent}/batches/{batch_id}", _uuid(), body)
@@ -114,13 +108,13 @@ class DataprocStandIn:
             self.gets.append(batch_id)
             stored = self.batches.get(batch_id)
             if stored is None:
-                return 404, _error(404, "NOT_FOUND", f"Batch {batch_id} not found")
+                return 404, google_error(404, "NOT_FOUND", f"Batch {batch_id} not found")
             reply = json.loads(stored.body or "{}")
             reply.update(name=stored.name, uuid=stored.uuid, state=stored.state)
             return 200, reply
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     dataproc: DataprocStandIn
 
     def do_POST(self) -> None:
@@ -128,34 +122,19 @@ class _Handler(BaseHTTPRequestHandler):
         parts = url.path.strip("/").split("/")
         # v1 projects P locations R batches
         if len(parts) != 6 or parts[0] != "v1" or parts[5] != "batches":
-            return self._reply(404, _error(404, "NOT_FOUND", f"no route {url.path}"))
+            return self._reply(404, google_error(404, "NOT_FOUND", f"no route {url.path}"))
         parent = "/".join(parts[1:5])
         batch_id = parse_qs(url.query).get("batchId", [""])[0]
         if not batch_id:
-            return self._reply(400, _error(400, "INVALID_ARGUMENT", "batchId is required"))
+            return self._reply(400, google_error(400, "INVALID_ARGUMENT", "batchId is required"))
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
         self._reply(*self.dataproc.create(parent, batch_id, body))
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path).path.strip("/").split("/")
         if len(parts) != 7 or parts[0] != "v1" or parts[5] != "batches":
-            return self._reply(404, _error(404, "NOT_FOUND", f"no route {self.path}"))
+            return self._reply(404, google_error(404, "NOT_FOUND", f"no route {self.path}"))
         self._reply(*self.dataproc.get(parts[6]))
-
-    def _reply(self, code: int, payload: dict) -> None:
-        data = json.dumps(payload).encode("utf-8")
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:  # keep test output quiet
-        pass
-
-
-def _error(code: int, status: str, message: str) -> dict:
-    return {"error": {"code": code, "message": message, "status": status}}
 
 
 def _uuid() -> str:

@@ -18,6 +18,9 @@ are Google's documented ones:
 - Dataproc: https://cloud.google.com/dataproc-serverless/docs/concepts/iam; a batch
   that runs as a service account needs `iam.serviceAccounts.actAs` on it.
 - Cloud Run (Cloud Functions gen2): invoking needs `run.routes.invoke` on the service.
+- Cloud Quotas: reading a QuotaInfo (`make preflight`) needs `cloudquotas.quotas.get` on
+  the project (roles/cloudquotas.viewer); https://cloud.google.com/docs/quotas/reference/rest
+  and https://cloud.google.com/iam/docs/roles-permissions/cloudquotas (read 2026-12-07).
 
 Resources are written as the grant table writes scopes: `project`, `bucket:<name>`,
 `dataset:<id>`, `table:<dataset>.<table>`, `account:<email>`, `run:<service>`.
@@ -39,7 +42,7 @@ class Call:
 
     identity: str  # who made it: function | runner | operator | scheduler
     component: str  # what made it: "function", "batch", "make upload", ...
-    service: str  # bigquery | storage | dataproc | run
+    service: str  # bigquery | storage | dataproc | cloudquotas | run
     method: str
     path: str
     status: int
@@ -68,6 +71,7 @@ def needs(call: Call, project: str) -> list[Need]:
         "storage": _storage,
         "bigquery": _bigquery,
         "dataproc": _dataproc,
+        "cloudquotas": _cloudquotas,
         "run": _run,
     }.get(call.service)
     found = rule(call, project) if rule else None
@@ -235,6 +239,15 @@ def _dataproc(call: Call, project: str) -> list[Need] | None:
         return found
     if call.method == "GET" and match[3] is not None:
         return [Need("dataproc.batches.get", "project")]
+    return None
+
+
+_QUOTA_INFO = re.compile(r"^/v1/projects/[^/]+/locations/global/services/[^/]+/quotaInfos/[^/]+$")
+
+
+def _cloudquotas(call: Call, project: str) -> list[Need] | None:
+    if call.method == "GET" and _QUOTA_INFO.match(call.path):  # quotaInfos.get
+        return [Need("cloudquotas.quotas.get", "project")]
     return None
 
 

@@ -3,11 +3,12 @@
 Each identity of the deployment (the function, the batch runner, the operator,
 the scheduler) gets a proxy on 127.0.0.1 of its own, and its component's clients
 are pointed at that proxy instead of at the emulators (`BIGQUERY_EMULATOR_HOST`,
-`STORAGE_EMULATOR_HOST`, `DATAPROC_API_ENDPOINT`, or the function's URL). The
-proxy forwards each request by its path to the server behind it, unchanged, and
-records who sent what: the identity, the method and path, the status, and the
-few request details a permission depends on (rehearsal/permissions.py). That is
-the view the IAM contract checks, taken from the wire rather than from the code.
+`STORAGE_EMULATOR_HOST`, `DATAPROC_API_ENDPOINT`, `CLOUD_QUOTAS_API_ENDPOINT`, or
+the function's URL). The proxy forwards each request by its path to the server
+behind it, unchanged, and records who sent what: the identity, the method and
+path, the status, and the few request details a permission depends on
+(rehearsal/permissions.py). That is the view the IAM contract checks, taken from
+the wire rather than from the code.
 """
 
 from __future__ import annotations
@@ -15,22 +16,28 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from rehearsal.local_server import serving
+from rehearsal.local_server import serving_for
 from rehearsal.permissions import Call
 
-# path prefix -> service; the first that matches routes the request
-SERVICES = (
-    ("/bigquery/", "bigquery"),
-    ("/storage/", "storage"),
-    ("/upload/storage/", "storage"),
-    ("/download/storage/", "storage"),
-    ("/v1/projects/", "dataproc"),
+# path prefix (a regular expression) -> service; the first that matches routes the request.
+# Cloud Quotas' QuotaInfo names start like Dataproc's batches, so they come first.
+SERVICES = tuple(
+    (re.compile(prefix), service)
+    for prefix, service in (
+        ("/bigquery/", "bigquery"),
+        ("/storage/", "storage"),
+        ("/upload/storage/", "storage"),
+        ("/download/storage/", "storage"),
+        (r"/v1/projects/[^/]+/locations/[^/]+/services/[^/]+/quotaInfos(/|$)", "cloudquotas"),
+        ("/v1/projects/", "dataproc"),
+    )
 )
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host"}
 
@@ -85,19 +92,14 @@ class Proxy:
 
     @contextlib.contextmanager
     def serving(self) -> Iterator[Proxy]:
-        proxy = self
-
-        class Handler(_Forward):
-            owner = proxy
-
-        with serving(Handler) as url:
+        with serving_for(self, _Forward, "owner") as url:
             self.url = url
             yield self
 
     def service_of(self, path: str) -> str | None:
         if self.run_service is not None:
             return "run"  # the scheduler's proxy stands in front of the function only
-        return next((service for prefix, service in SERVICES if path.startswith(prefix)), None)
+        return next((service for prefix, service in SERVICES if prefix.match(path)), None)
 
     def details(self, service: str, method: str, url, body: bytes) -> dict:
         """What the permission of this request depends on."""

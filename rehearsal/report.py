@@ -8,12 +8,14 @@ from rehearsal.scenario import Result
 BOUNDARIES = (
     "the Cloud Storage connector: Spark reads gs:// here through a Hadoop mount of the "
     "emulator's folder, not through the connector Dataproc ships",
-    "IAM itself: the emulators enforce no permission; the contract checks each recorded call "
-    "against the stack's grants and the roles' documented permissions",
+    "IAM itself: the emulators enforce no permission; the contract checks each recorded call, "
+    "and each declared control-plane requirement (rehearsal/control_plane.toml), against the "
+    "stack's grants, their conditions, its deny rules and the roles' documented permissions",
     "Terraform with the Google provider (it cannot be downloaded here): the stack's data "
     "resources are created from the synthesized JSON, not by terraform apply",
     "Cloud Build, Cloud Run's ingress and OIDC check, Cloud Scheduler's delivery, Dataproc's "
-    "scheduling, quotas, organization policies and IAM propagation delays",
+    "scheduling, the quotas a real project has (make preflight reads them from a stand-in "
+    "here), organization policies and IAM propagation delays",
 )
 
 

@@ -1,7 +1,7 @@
 """The first deploy and the first scheduled ticks of an environment, rehearsed offline.
 
 The steps follow the runbook (docs/deploy.md): deploy, the first tick of a fresh
-project, upload, backfill, the first tick with an extract, status; then a
+project, the preflight, upload, backfill, the first tick with an extract, status; then a
 re-delivered extract: noticed by the tick and the status, replayed by a batch. Each
 component runs as it is shipped and as the identity that runs it in the cloud,
 every Google API call it makes going through that identity's recording proxy:
@@ -15,8 +15,9 @@ every Google API call it makes going through that identity's recording proxy:
   "Cloud Scheduler";
 - the batches: each request the Dataproc stand-in received is run with
   spark-submit in the runtime-3.0 environment (batch.py);
-- `make upload`, `make backfill`, `make status`, `make replay`: the command line, as
-  an operator.
+- `make preflight`, `make upload`, `make backfill`, `make status`, `make replay`: the
+  command line, as an operator; the preflight (also the first thing a backfill and a
+  replay do) reads the regional quotas from the Cloud Quotas stand-in (quotas.py).
 
 Every step adds checks; the IAM contract and the APIs are checked last
 (iam_contract.py). `run` returns the result; __main__ prints it.
@@ -29,6 +30,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,6 +47,7 @@ from infra.naming import EnvNames
 from jobs import config
 from rehearsal import batch, deploy, emulators, function, iam_contract
 from rehearsal.dataproc import DataprocStandIn
+from rehearsal.quotas import QuotasStandIn
 from rehearsal.recorder import Proxy, Recorder
 from rehearsal.stack import Stack
 
@@ -133,6 +136,7 @@ class Rehearsal:
             "; ".join(problems) or "the code objects are the archives packaging built",
         )
         self.dataproc = stack.enter_context(DataprocStandIn().serving())
+        self.quotas = stack.enter_context(QuotasStandIn().serving())
         self.proxies = {
             who: stack.enter_context(proxy.serving())
             for who, proxy in self._proxies(running).items()
@@ -144,6 +148,7 @@ class Rehearsal:
             200,
             {"status": "waiting", "business_date": str(self.first)},
         )
+        self.preflight()
         self.land_and_upload()
         self.backfill()
         self.first_tick_with_data()
@@ -152,8 +157,9 @@ class Rehearsal:
         self.warehouse_after()
         self.correction()
         self.result.contract = iam_contract.check(
-            self.result.calls.calls, env_stack, boot, self.names
-        )
+            self.result.calls.calls, env_stack, boot, self.names,
+            declared=iam_contract.Declared.load(),
+        )  # fmt: skip
 
     # --- deploy -----------------------------------------------------------------------
 
@@ -182,6 +188,7 @@ class Rehearsal:
             "bigquery": running.bigquery_host,
             "storage": running.storage_host,
             "dataproc": self.dataproc.endpoint,
+            "cloudquotas": self.quotas.endpoint,
         }
         exists = lambda bucket, name: (running.storage_root / bucket / name).is_file()  # noqa: E731
         return {
@@ -233,7 +240,21 @@ class Rehearsal:
         self.expect(step, got, (code, reply))
         return got[1]
 
-    # --- data, upload, backfill -------------------------------------------------------
+    # --- preflight, data, upload, backfill --------------------------------------------
+
+    def preflight(self) -> None:
+        """`make preflight`: the quotas read as the operator, and the line naming the most
+        vCPUs a batch can request (the backfill's batch is checked against it)."""
+        code, output = self.operator("make preflight", ["preflight"])
+        cpus = f"CPUS in {self.settings.gcp.region} "
+        line = next((line for line in output.splitlines() if cpus in line), "")
+        need = re.search(r"batch can request (\d+) ", line)
+        self.preflight_cpus = int(need[1]) if need else None
+        self.check(
+            "make preflight: the quotas hold the largest batch",
+            code == 0 and need is not None,
+            line.removeprefix("preflight: ") or output.strip()[-500:],
+        )
 
     def land_and_upload(self) -> None:
         from generator import generate
@@ -257,7 +278,34 @@ class Rehearsal:
         self.check_batch(
             ident, ["--env", self.env, "backfill", "--from", str(first), "--to", str(last)]
         )
+        self.check_preflight_of("make backfill", ident)
         self.run_batch(ident)
+
+    def check_preflight_of(self, component: str, ident: str) -> None:
+        """The command read both quotas before it submitted its batch, and that batch can
+        request exactly the vCPUs the preflight named."""
+        calls = [c for c in self.result.calls.of("operator") if c.component == component]
+        submitted = next(
+            (i for i, c in enumerate(calls) if c.service == "dataproc" and c.method == "POST"),
+            len(calls),
+        )
+        read = sorted(
+            c.path.rsplit("/", 1)[-1]
+            for c in calls[:submitted]
+            if c.service == "cloudquotas" and c.status == 200
+        )
+        want = ["CPUS-per-project-region", "DISKS-TOTAL-GB-per-project-region"]
+        self.expect(f"{component}: reads the quotas before it submits", read, want)
+        got = self.dataproc.batch(ident).runtime_config.properties
+        driver, executors, cores = (
+            int(got[f"spark.{key}"])
+            for key in ("driver.cores", "dynamicAllocation.maxExecutors", "executor.cores")
+        )
+        self.expect(
+            f"{component}: the batch's most vCPUs are the preflight's",
+            driver + executors * cores,
+            self.preflight_cpus,
+        )
 
     def operator(self, component: str, args: list[str]) -> tuple[int, str]:
         """`python -m workstation <args>` (what `make <args> ENV=...` runs), as an operator."""
@@ -270,6 +318,7 @@ class Rehearsal:
             "STORAGE_EMULATOR_HOST": proxy.url,
             "BIGQUERY_EMULATOR_HOST": proxy.url,
             "DATAPROC_API_ENDPOINT": proxy.url,
+            "CLOUD_QUOTAS_API_ENDPOINT": proxy.url,
             **{k: stack_env[k] for k in ("JOB_ENTRYPOINT_URI", "JOB_ARCHIVE_URI", "JOB_DEPS_URI",
                                          "RUNNER_SERVICE_ACCOUNT", "SUBNETWORK_URI")},
         }  # fmt: skip
@@ -472,6 +521,7 @@ class Rehearsal:
         if len(created) != 1:
             return
         self.check_batch(created[0], ["--env", self.env, "replay", "--from", str(day)])
+        self.check_preflight_of("make replay", created[0])
         self.run_batch(created[0])
         code, reply = self.tick()
         self.expect(
@@ -509,7 +559,8 @@ def synthesize(root: Path, env: str, out: Path, dist: Path) -> Path:
 def _clean_env() -> dict[str, str]:
     """This process's environment without this repository's or the emulators' settings."""
     dropped = ("PYTHONPATH", "VIRTUAL_ENV", "TICKETS_", "STORAGE_EMULATOR_HOST",
-               "BIGQUERY_EMULATOR_HOST", "DATAPROC_API_ENDPOINT", "JOB_")  # fmt: skip
+               "BIGQUERY_EMULATOR_HOST", "DATAPROC_API_ENDPOINT", "CLOUD_QUOTAS_API_ENDPOINT",
+               "JOB_")  # fmt: skip
     return {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
 
 

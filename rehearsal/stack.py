@@ -2,11 +2,13 @@
 
 Terraform resolves `${type.name.attr}` references when it applies; here the few
 attributes the rehearsal needs are resolved from the referenced resource's own
-literal configuration (a service account's email is derived from its id). IAM
-members become one (scope, role) set per member, scopes written as the grant
-table writes them: `project`, `bucket:<name>`, `dataset:<id>`,
-`table:<dataset>.<table>`, `account:<email>`, `run:<service>`,
-`repository:<id>`. Standard library only: the infra tests read stacks with it too.
+literal configuration (a service account's email is derived from its id), also
+inside a longer string. The project's number, which only Google knows, reads as
+PROJECT_NUMBER. IAM members become one (scope, role) set per member, scopes
+written as the grant table writes them: `project`, `bucket:<name>`,
+`dataset:<id>`, `table:<dataset>.<table>`, `account:<email>`, `run:<service>`,
+`repository:<id>`. Deny rules and the tags bound to buckets are read too. Standard
+library only: the infra tests read stacks with it too.
 """
 
 from __future__ import annotations
@@ -17,6 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REF = re.compile(r"^\$\{([a-z0-9_]+)\.([A-Za-z0-9_]+)\.([a-z_]+)\}$")
+EMBEDDED = re.compile(r"\$\{((?:data\.)?[a-z0-9_]+\.[A-Za-z0-9_]+\.[a-z_]+)\}")
+PROJECT_NUMBER = "PROJECT_NUMBER"  # what `${data.google_project.<name>.number}` reads as
+BUCKET_PARENT = "//storage.googleapis.com/projects/_/buckets/"
+
+
+@dataclass(frozen=True)
+class DenyRule:
+    policy: str
+    principals: tuple[str, ...]  # principal://iam.googleapis.com/projects/-/serviceAccounts/<e>
+    permissions: tuple[str, ...]  # as allow policies name them: storage.objects.create
+    condition: str | None
 
 
 @dataclass
@@ -48,12 +61,21 @@ class Stack:
     def project(self) -> str:
         return self.data["provider"]["google"][0]["project"]
 
+    def data_source(self, rtype: str, name: str) -> dict:
+        found = self.data.get("data", {}).get(rtype, {})
+        assert name in found, f"{self.name}: no data.{rtype}.{name} (have {sorted(found)})"
+        return found[name]
+
     def resolve(self, value):
         """A literal, or the referenced resource's literal attribute (emails are derived)."""
         if not isinstance(value, str):
             return value
+        if value.startswith("${data.") and EMBEDDED.fullmatch(value):
+            return self._resolve_data(value)
         match = REF.match(value)
         if not match:
+            if "${" in value:  # references inside a longer string
+                return EMBEDDED.sub(lambda m: str(self.resolve("${" + m[1] + "}")), value)
             return value
         rtype, name, attr = match.groups()
         conf = self.resource(rtype, name)
@@ -66,6 +88,56 @@ class Stack:
         if attr in conf:
             return self.resolve(conf[attr])
         return value
+
+    def _resolve_data(self, value: str):
+        rtype, name, attr = value[len("${data.") : -1].split(".")
+        if rtype == "google_project" and attr == "number":
+            return PROJECT_NUMBER
+        conf = self.data_source(rtype, name)
+        return self.resolve(conf[attr]) if attr in conf else value
+
+    def _tag_config(self, reference: str) -> dict:
+        """The configuration of a tag key or value, from a reference to its id."""
+        inner = reference.removeprefix("${").removesuffix("}")
+        if inner.startswith("data."):
+            _, rtype, name, _ = inner.split(".")
+            return self.data_source(rtype, name)
+        rtype, name, _ = inner.split(".")
+        return self.resource(rtype, name)
+
+    def tag(self, value_reference: str) -> tuple[str, str]:
+        """(namespaced key `<project>/<key>`, value) of a reference to a tag value's id."""
+        value = self._tag_config(value_reference)
+        key = self._tag_config(value["parent"])
+        project = key["parent"].removeprefix("projects/")
+        return f"{project}/{key['short_name']}", value["short_name"]
+
+    def bucket_tags(self) -> dict[str, set[tuple[str, str]]]:
+        """bucket name -> the tags bound to it."""
+        found: dict[str, set[tuple[str, str]]] = {}
+        for binding in self.resources("google_tags_location_tag_binding").values():
+            parent = self.resolve(binding["parent"])
+            if parent.startswith(BUCKET_PARENT):
+                bucket = parent.removeprefix(BUCKET_PARENT)
+                found.setdefault(bucket, set()).add(self.tag(binding["tag_value"]))
+        return found
+
+    def deny_rules(self) -> list[DenyRule]:
+        """Every rule of every deny policy, with its permissions named as allow policies
+        name them (`storage.googleapis.com/objects.create` is `storage.objects.create`)."""
+        rules = []
+        for policy in self.resources("google_iam_deny_policy").values():
+            for rule in policy["rules"]:
+                deny = rule["deny_rule"]
+                rules.append(
+                    DenyRule(
+                        policy=policy["name"],
+                        principals=tuple(self.resolve(p) for p in deny["denied_principals"]),
+                        permissions=tuple(_allow_name(p) for p in deny["denied_permissions"]),
+                        condition=(deny.get("denial_condition") or {}).get("expression"),
+                    )
+                )
+        return rules
 
     # -- what the rehearsal reads ------------------------------------------------------
 
@@ -99,6 +171,11 @@ class Stack:
             f"projects/{self.resolve(r['project'])}/roles/{r['role_id']}": tuple(r["permissions"])
             for r in self.resources("google_project_iam_custom_role").values()
         }
+
+
+def _allow_name(permission: str) -> str:
+    service, _, rest = permission.partition("/")
+    return f"{service.split('.')[0]}.{rest}"
 
 
 _SCOPES = {

@@ -4,8 +4,11 @@ The Makefile's targets call these. For a local environment, `backfill`, `daily`
 and `replay` run the job here (jobs/cli.py); for a cloud environment they hand
 the work to the cloud: `backfill` and `replay` submit a Dataproc Serverless
 batch, `daily` sends the deployed trigger function one tick, as Cloud Scheduler
-does. The rest: generate data, upload it, simulate the scheduler, show the
-status, write the report, print the year, or all of it (`run`).
+does; `backfill` and `replay` first run the quota preflight (workstation/preflight.py),
+so a batch the project's quotas cannot hold is not submitted. `preflight` checks a
+cloud environment before its first deploy and backfill. The rest: generate data,
+upload it, simulate the scheduler, show the status, write the report, print the
+year, or all of it (`run`).
 """
 
 from __future__ import annotations
@@ -74,6 +77,17 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--max-ticks", type=int, default=1000)
     simulate.set_defaults(handler=_simulate)
 
+    preflight = commands.add_parser(
+        "preflight", help="cloud envs: the regional quotas a batch needs, and example values"
+    )
+    preflight.add_argument(
+        "--deploy", action="store_true", help="make deploy: example values in the config are fatal"
+    )
+    preflight.add_argument(
+        "--no-quotas", action="store_true", help="make bootstrap: the example values alone"
+    )
+    preflight.set_defaults(handler=_preflight)
+
     commands.add_parser("status", help="show ingestion_state").set_defaults(handler=_status)
     commands.add_parser("summary", help="print the processed year").set_defaults(handler=_summary)
     report = commands.add_parser("report", help="write the HTML report")
@@ -92,6 +106,8 @@ def _parser() -> argparse.ArgumentParser:
 def _backfill(settings: config.Settings, args) -> int:
     if settings.platform == "local":
         return job.backfill_command(settings, args)
+    if code := _quota_preflight(settings):
+        return code
     first, last = job.backfill_range(settings, args)
     return _submit(settings, "backfill", lambda runner: runner.submit_backfill(first, last))
 
@@ -101,6 +117,8 @@ def _replay(settings: config.Settings, args) -> int:
         return job.replay_command(settings, args)
     from functions.runners.dataproc import landed_fingerprint
 
+    if code := _quota_preflight(settings):
+        return code
     first = args.first or args.date
     landed = landed_fingerprint(resources.landing_for(settings).identities(), first)
     return _submit(
@@ -108,6 +126,14 @@ def _replay(settings: config.Settings, args) -> int:
         "replay",
         lambda runner: runner.submit_replay(first, landed, only=args.first is None),
     )
+
+
+def _quota_preflight(settings: config.Settings) -> int:
+    """The preflight before a batch is submitted: quotas fatal, example values reported;
+    its lines on stderr, so stdout says only what was submitted."""
+    from workstation import preflight
+
+    return preflight.run(settings, deploy=False, quiet=True)
 
 
 def _submit(settings: config.Settings, what: str, submit) -> int:
@@ -144,6 +170,12 @@ def _daily(settings: config.Settings, args) -> int:
 
 
 # --- everything else ------------------------------------------------------------------------
+
+
+def _preflight(settings: config.Settings, args) -> int:
+    from workstation import preflight
+
+    return preflight.run(settings, deploy=args.deploy, quotas=not args.no_quotas)
 
 
 def _data(settings: config.Settings, args) -> int:

@@ -104,14 +104,24 @@ def labels(settings: Settings) -> dict[str, str]:
 
 def batch_id(settings: Settings, key: str, attempt: int) -> str:
     """`tickets-<env>-<key>-a<attempt>`, checked against Dataproc's rule for ids."""
-    env = re.sub(r"[^a-z0-9-]", "-", settings.name.lower())
-    candidate = f"{BATCH_PREFIX}-{env}-{key}-a{attempt}"
+    candidate = f"{BATCH_PREFIX}-{_id_env(settings.name)}-{key}-a{attempt}"
     if not BATCH_ID.fullmatch(candidate):
         raise RunnerConfigError(
             f"batch id {candidate!r} breaks Dataproc's rule (4-63 characters of a-z, 0-9 "
             "and '-'): use a shorter environment name"
         )
     return candidate
+
+
+def batch_id_pattern(env_name: str) -> str:
+    """An RE2 expression that matches the batch ids of environment `env_name` and no other's
+    (the batch-failure alert filters on it: infra/monitoring.py)."""
+    keys = "[0-9]{8}|backfill-[0-9]{8}-[0-9]{8}|replay-[0-9]{8}-[0-9a-f]{8}"
+    return f"^{BATCH_PREFIX}-{_id_env(env_name)}-({keys})-a[0-9]+$"
+
+
+def _id_env(env_name: str) -> str:
+    return re.sub(r"[^a-z0-9-]", "-", env_name.lower())
 
 
 def day_key(day: dt.date) -> str:

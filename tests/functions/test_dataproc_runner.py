@@ -35,6 +35,7 @@ from functions.runners import runner_for
 from functions.runners.dataproc import AttemptsExhausted, DataprocRunner, RunnerConfigError
 from jobs import cli, config, logs
 from rehearsal.dataproc import DataprocStandIn
+from rehearsal.quotas import QuotasStandIn
 from workstation import cli as workstation_cli
 
 PARENT = "projects/ops-tickets-dev/locations/asia-south1"
@@ -92,10 +93,18 @@ def fake() -> Iterator[DataprocStandIn]:
 
 
 @pytest.fixture
-def function_env(fake: DataprocStandIn, monkeypatch) -> dict[str, str]:
-    """The trigger function's environment as infra sets it, pointed at the fake API."""
+def quotas() -> Iterator[QuotasStandIn]:
+    with QuotasStandIn().serving() as server:
+        yield server
+
+
+@pytest.fixture
+def function_env(fake: DataprocStandIn, quotas: QuotasStandIn, monkeypatch) -> dict[str, str]:
+    """The trigger function's environment as infra sets it, pointed at the fake API (and,
+    for make backfill and make replay, which run the preflight first, at the quotas)."""
     values = {
         "DATAPROC_API_ENDPOINT": fake.endpoint,
+        "CLOUD_QUOTAS_API_ENDPOINT": quotas.endpoint,
         "JOB_ENTRYPOINT_URI": ENTRYPOINT,
         "JOB_ARCHIVE_URI": ARCHIVE,
         "JOB_DEPS_URI": DEPS,

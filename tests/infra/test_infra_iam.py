@@ -50,8 +50,13 @@ def expected(env: str, project: str, gcp) -> dict[str, set[tuple[str, str]]]:
             (f"bucket:{gcp.artifacts_bucket}", "roles/storage.objectViewer"),
             (
                 "project",
+                # Google's condition for a custom build account, to the letter
+                # (https://cloud.google.com/functions/docs/building, read 2026-12-07)
                 "roles/storage.objectViewer if "
-                'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")',
+                '(resource.type == "storage.googleapis.com/Object" && '
+                '(resource.name.startsWith("projects/_/buckets/gcf-v2-sources-") || '
+                'resource.name.startsWith("projects/_/buckets/gcf-v2-uploads-") || '
+                'resource.name.startsWith("projects/_/buckets/run-sources-")))',
             ),
         },
         sa("tf-plan"): {
@@ -68,8 +73,20 @@ def expected(env: str, project: str, gcp) -> dict[str, set[tuple[str, str]]]:
                     f"account:tickets-{env}-runner@{project}.iam.gserviceaccount.com",
                     "roles/iam.serviceAccountUser",
                 ),
+                ("project", "roles/cloudquotas.viewer"),
             }
             for operator in gcp.operators
+        },
+        # Google's service agents, each with the role Google's "Service agents" page gives
+        # it; the project's number is Terraform's to fill in (PROJECT_NUMBER here)
+        "serviceAccount:service-PROJECT_NUMBER@gcp-sa-cloudscheduler.iam.gserviceaccount.com": {
+            ("project", "roles/cloudscheduler.serviceAgent")
+        },
+        "serviceAccount:service-PROJECT_NUMBER@dataproc-accounts.iam.gserviceaccount.com": {
+            ("project", "roles/dataproc.serviceAgent")
+        },
+        "serviceAccount:service-PROJECT_NUMBER@gcp-sa-dataprocrmnode.iam.gserviceaccount.com": {
+            ("project", "roles/dataprocrm.nodeServiceAgent")
         },
     }
 
@@ -87,6 +104,8 @@ PLAN_ROLES = {
     "roles/cloudscheduler.viewer",
     "roles/compute.networkViewer",
     "roles/monitoring.viewer",
+    "roles/logging.viewer",
+    "roles/resourcemanager.tagViewer",
     "roles/artifactregistry.reader",
 }
 
@@ -159,3 +178,26 @@ def test_bootstrap_state_bucket(stacks, settings, env):
     assert stack.data["terraform"]["backend"] == {
         "gcs": {"bucket": gcp.state_bucket, "prefix": f"bootstrap/{env}"}
     }
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_each_service_agent_is_granted_after_its_api_created_it(stacks, env):
+    """A grant to an agent waits for the identity resource that asks the API to create it,
+    and reads the project's number from the project itself."""
+    stack = stacks[f"tickets-{env}"]
+    grants = {
+        conf["role"]: conf
+        for conf in stack.resources("google_project_iam_member").values()
+        if conf["role"].endswith(("serviceAgent", "nodeServiceAgent"))
+    }
+    identity = {
+        "roles/cloudscheduler.serviceAgent": "cloudscheduler",
+        "roles/dataproc.serviceAgent": "dataproc",
+        "roles/dataprocrm.nodeServiceAgent": "dataprocrm",
+    }
+    assert set(grants) == set(identity)
+    for role, api in identity.items():
+        assert grants[role]["depends_on"] == [f"google_project_service_identity.agents_{api}"]
+        assert "${data.google_project.project.number}" in grants[role]["member"]
+    project = stack.data["data"]["google_project"]["project"]
+    assert project["project_id"] == stack.project

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -166,10 +167,11 @@ def test_function(stack, gcp, env):
     assert (
         len([a for a in wait["depends_on"] if a.startswith("google_") and "iam_builder_" in a]) == 4
     )
-    assert {a for a in wait["depends_on"] if a.startswith("google_project_service_identity.")} == {
-        "google_project_service_identity.agents_cloudscheduler",
-        "google_project_service_identity.agents_dataproc",
-        "google_project_service_identity.agents_dataprocrm",
+    # ... and so do the service agents' roles (each grant waits for its agent)
+    assert {a for a in wait["depends_on"] if "_agent_" in a} == {
+        "google_project_iam_member.iam_agent_scheduler_project_cloudscheduler_serviceAgent",
+        "google_project_iam_member.iam_agent_dataproc_project_dataproc_serviceAgent",
+        "google_project_iam_member.iam_agent_dataprocrm_node_project_dataprocrm_nodeServiceAgent",
     }
 
 
@@ -218,6 +220,10 @@ def test_network_for_dataproc_serverless(stack, gcp, env):
     assert subnet["private_ip_google_access"] is True
     assert subnet["region"] == gcp.region
     assert subnet["log_config"]["aggregation_interval"] == "INTERVAL_10_MIN"
+    # flow logs as each environment's config sets them: a tenth without metadata in dev
+    sampling = {"dev": (0.1, "EXCLUDE_ALL_METADATA"), "prod": (0.5, "INCLUDE_ALL_METADATA")}
+    log = subnet["log_config"]
+    assert (log["flow_sampling"], log["metadata"]) == sampling[env]
     assert firewall["direction"] == "INGRESS"
     assert firewall["source_ranges"] == [gcp.subnetwork_cidr]
 
@@ -256,6 +262,13 @@ def test_alerting(stack, gcp, env):
         assert policy["alert_strategy"]["notification_rate_limit"]["period"]
     batch = policies["monitoring_batch_failed"]["conditions"][0]["condition_matched_log"]["filter"]
     assert 'resource.type="cloud_dataproc_batch"' in batch and "severity>=ERROR" in batch
+    # only this environment's batches: their ids, written out by hand
+    ids = re.search(r'resource\.labels\.batch_id=~"([^"]+)"', batch)[1]
+    ours = [f"tickets-{env}-20251101-a1", f"tickets-{env}-backfill-20250101-20251031-a2",
+            f"tickets-{env}-replay-20250103-4c00fa53-a1"]  # fmt: skip
+    others = ["some-other-job-20251101", f"tickets-{env}x-20251101-a1",
+              f"tickets-{env}-eu-20251101-a1", f"x-tickets-{env}-20251101-a1"]  # fmt: skip
+    assert [bool(re.search(ids, i)) for i in ours + others] == [True] * 3 + [False] * 4
     trigger = policies["monitoring_trigger_failed"]["conditions"][0]["condition_matched_log"][
         "filter"
     ]

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from infra.bootstrap import PLAN_ROLES
-from infra.iam import GRANTS
+from infra.iam import GCF_SOURCE_PREFIXES, GRANTS
 from infra.security import skipped_checks
 from tools.security_scan import LOCK_FILES
 
@@ -31,7 +31,8 @@ def table_rows(header_start: str) -> list[list[str]]:
 def expected_grant_row(grant) -> str:
     scope = f"`{grant.scope}`"
     if grant.condition:
-        scope += " if the bucket is `gcf-v2-sources-*`"
+        *first, last = (f"`{prefix}*`" for prefix in GCF_SOURCE_PREFIXES)
+        scope += f" if the object is in a {', '.join(first)} or {last} bucket"
     return f"| `{grant.who}` | {scope} | `{grant.role}` | {grant.why} |"
 
 

@@ -60,6 +60,13 @@ def without_line(path: Path, text: str) -> None:
     path.write_text("".join(line for line in lines if line not in found), encoding="utf-8")
 
 
+def replaced(path: Path, old: str, new: str) -> None:
+    """Replace the one occurrence of `old` in `path` with `new`."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{path}: {text.count(old)} occurrences of {old!r}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def synthesized(root: Path, tmp_path: Path, env: str = "dev") -> tuple[Stack, Stack]:
     out = synthesize(root, env, tmp_path / "out", tmp_path / "dist")
     return (

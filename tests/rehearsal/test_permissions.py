@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rehearsal.permissions import Call, Need, UnknownCall, needs, tables_of
+from rehearsal.recorder import Proxy, Recorder
 
 P = "ops-tickets-dev"
 
@@ -150,3 +151,45 @@ def test_invoking_the_function_needs_run_routes_invoke():
 def test_an_unknown_call_is_an_error_naming_it():
     with pytest.raises(UnknownCall, match=r"storage: PUT /storage/v1/b/land/iam.*add a rule"):
         needs(call("storage", "PUT", "/storage/v1/b/land/iam"), P)
+
+
+# --- Cloud Quotas (make preflight) ---------------------------------------------------------
+
+QUOTA_INFOS = f"/v1/projects/{P}/locations/global/services/compute.googleapis.com/quotaInfos"
+QUOTA_IDS = ("CPUS-per-project-region", "DISKS-TOTAL-GB-per-project-region")
+
+
+def test_reading_a_quota_info_needs_cloudquotas_quotas_get_on_the_project():
+    found = needs(call("cloudquotas", "GET", f"{QUOTA_INFOS}/CPUS-per-project-region"), P)
+    assert found == [Need("cloudquotas.quotas.get", "project")]
+    with pytest.raises(UnknownCall):  # changing a quota is not a read
+        needs(
+            call("cloudquotas", "PATCH", f"/v1/projects/{P}/locations/global/quotaPreferences/x"), P
+        )
+
+
+def test_the_recorder_tells_quota_infos_from_dataproc_batches():
+    """Both start /v1/projects/: the quotaInfos pattern is tried first."""
+    proxy = Proxy("operator", "make preflight", {}, Recorder())
+    assert proxy.service_of(f"{QUOTA_INFOS}/CPUS-per-project-region") == "cloudquotas"
+    assert proxy.service_of(f"/v1/projects/{P}/locations/asia-south1/batches") == "dataproc"
+    assert proxy.service_of(f"/v1/projects/{P}/locations/asia-south1/batches/b-1") == "dataproc"
+
+
+def test_the_rehearsal_records_the_operators_quota_reads(recorded_calls):
+    """make preflight, and the preflight that starts make backfill and make replay, read
+    both quotas as the operator; each read maps to cloudquotas.quotas.get, and none was
+    taken for a Dataproc call."""
+    reads = [c for c in recorded_calls if c.service == "cloudquotas"]
+    assert {(c.identity, c.component) for c in reads} == {
+        ("operator", "make preflight"),
+        ("operator", "make backfill"),
+        ("operator", "make replay"),
+    }
+    assert sorted((c.component, c.method, c.path, c.status) for c in reads) == sorted(
+        (component, "GET", f"{QUOTA_INFOS}/{quota}", 200)
+        for component in ("make preflight", "make backfill", "make replay")
+        for quota in QUOTA_IDS
+    )
+    assert all(needs(c, P) == [Need("cloudquotas.quotas.get", "project")] for c in reads)
+    assert not [c for c in recorded_calls if c.service == "dataproc" and "quotaInfos" in c.path]
