@@ -101,6 +101,9 @@ def _broken_quoting(text: str) -> str | None:
     return None
 
 
+FILE_OPEN_COST = 1 << 40  # bytes: more than any partition holds
+
+
 def read(spark: SparkSession, files: list[ExtractFile]) -> DataFrame:
     """All records of the files, as strings, with business_date, source_uri and line_number.
 
@@ -109,12 +112,15 @@ def read(spark: SparkSession, files: list[ExtractFile]) -> DataFrame:
     `_corrupt_record`. `line_number` counts records (not physical lines) from 1,
     header excluded.
     """
-    # One file per partition: a multi-line CSV file is never split, and with this
-    # size limit no two files share a partition either, so a record's position in its
-    # partition is its position in its file. Numbering records that way needs no
-    # shuffle, where a window over each file sorts all of a backfill's rows. The
-    # setting is read when the scan runs, so it is set on the session, not the reader.
-    spark.conf.set("spark.sql.files.maxPartitionBytes", "1")
+    # One file per partition: a multi-line CSV file is never split, and with a file's
+    # open cost this high no two files share a partition either (Spark fills a partition
+    # while its files and their open costs fit spark.sql.files.maxPartitionBytes), so a
+    # record's position in its partition is its position in its file. Numbering records
+    # that way needs no shuffle, where a window over each file sorts all of a backfill's
+    # rows. The setting is read when a scan runs, so it is set on the session, not the
+    # reader; unlike a tiny maxPartitionBytes it leaves other scans (a run's Parquet
+    # layers, jobs/staging.py) in splits of the usual size, one file each.
+    spark.conf.set("spark.sql.files.openCostInBytes", str(FILE_OPEN_COST))
     by_header: dict[tuple[str, ...], list[ExtractFile]] = {}
     for f in files:
         by_header.setdefault(f.header, []).append(f)
