@@ -19,13 +19,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyspark.sql import DataFrame, SparkSession
 
-from jobs import extract, faults, graph, resources, state
+from jobs import extract, faults, graph, resources, staging, state
 from jobs.config import Settings
 from jobs.extract import UnreadableExtract
 from jobs.landing import Landing
 from jobs.progress import Progress
 from jobs.schemas import table
-from jobs.spark import checkpoint, reused, spark_schema, tune_for
+from jobs.spark import SMALL_RUN_DAYS, reused, spark_schema, tune_for
 from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit, Warehouse
 
 log = logging.getLogger(__name__)
@@ -244,10 +244,16 @@ def _commit_days(
     steps = _Steps(f"{mode} {days[0]}..{days[-1]}", visible=len(days) > 1)
     cached: list[DataFrame] = []
     try:
-        commit, figures = _compute(ctx, files, mode, run_id, attempts, steps, cached)
-        if ctx.release_spark is not None:
+        run_staging = staging.RunStaging(ctx.session(), staging.root_for(ctx.settings), run_id)
+        run_staging.sweep()
+        try:
+            commit, figures = _compute(ctx, files, mode, run_id, attempts, steps, cached,
+                                       run_staging)  # fmt: skip
+        finally:  # the tables are collected, or the run failed: its layers are not needed
             _uncache(cached)
             cached.clear()
+            run_staging.remove()
+        if ctx.release_spark is not None:
             ctx.release_spark()
             ctx.spark = None
         faults.point("before_commit")
@@ -270,8 +276,6 @@ def _commit_days(
             extra={"run_id": run_id, "business_date": days[0].isoformat(), "mode": mode},
         )
         return
-    finally:
-        _uncache(cached)
     outcome.committed = days
     outcome.day_figures = figures
 
@@ -318,24 +322,30 @@ def _compute(
     attempts: list[Attempt],
     steps: _Steps,
     cached: list[DataFrame],
+    run_staging: staging.RunStaging,
 ) -> tuple[Commit, list[dict]]:
     """Read the extracts and compute every table of the commit (jobs/graph.py).
 
     The frames it caches go into `cached`, for the caller to drop however the run
-    ends. (Its checkpointed layers are not cached frames, and unpersist does not reach
-    them: Spark's context cleaner drops their blocks once the frames are collected.)
+    ends; its layers go to `run_staging`, which the caller removes.
     """
     spark, settings = ctx.session(), ctx.settings
     first, last = files[0].day, files[-1].day
     ingested_at = dt.datetime.now(dt.UTC)
     tune_for(spark, settings, len(files))
+    partitions = staging.partitions_for(
+        sum(f.identity.size for f in files), large=len(files) > SMALL_RUN_DAYS
+    )
 
-    # Checkpoints cut the lineage at each layer: later queries then start from the
-    # computed rows instead of re-planning every expression above them, which is
-    # most of the cost of a small run.
-    checked = checkpoint(graph.checked_records(extract.read(spark, files), settings), len(files))
+    def layer(frame: DataFrame, name: str) -> DataFrame:
+        # Each layer is cut from its lineage, written by the executors and read back:
+        # later queries start from its rows instead of re-planning every expression above
+        # them (most of the cost of a small run), and a lost executor loses none of it.
+        return run_staging.layer(frame, name, partitions)
+
+    checked = layer(graph.checked_records(extract.read(spark, files), settings), "checked")
     steps.done("transform:validated", f"read and validated {len(files)} files")
-    enriched = checkpoint(graph.ticket_versions(checked, settings), len(files))
+    enriched = layer(graph.ticket_versions(checked, settings), "versions")
     steps.done("transform:versions", "ticket versions")
     touched = enriched.select("business_date", "ticket_id").toArrow()
     faults.point("transform:touched")
@@ -344,7 +354,7 @@ def _compute(
     prior_rows = prior_arrow.num_rows + len(replaced)
     prior = _to_spark(spark, prior_arrow, "fact_tickets")
     steps.done("read:prior_state", f"prior state of {prior_arrow.num_rows} tickets")
-    changes = checkpoint(graph.state_changes(enriched, prior, first, last), len(files))
+    changes = layer(graph.state_changes(enriched, prior, first, last), "timeline")
     steps.done("transform:timeline", "timeline")
 
     def hold(frame: DataFrame) -> DataFrame:

@@ -143,25 +143,6 @@ def tune_for(spark: SparkSession, settings: Settings, days: int) -> None:
         spark.conf.set(key, value)
 
 
-def checkpoint(frame: DataFrame, days: int) -> DataFrame:
-    """`frame` computed, held by the executors and cut from its lineage.
-
-    A small run keeps it in one partition: one partition satisfies every grouping, so
-    no aggregate, window or join above it needs a shuffle, and each table of a day is
-    one Spark job of one stage (with the broadcasts off).
-    A large run keeps at most as many partitions as a shuffle makes, or as there are
-    cores if there are more (a coalesce runs in the stage that reads the extracts, so
-    it bounds the read's parallelism too): the extracts are read one file per
-    partition (jobs/extract.py), and a task per file at every step that reads the
-    layer would cost more than it spreads.
-    """
-    if days <= SMALL_RUN_DAYS:
-        return frame.coalesce(1).localCheckpoint()
-    spark = frame.sparkSession
-    shuffle = int(spark.conf.get("spark.sql.shuffle.partitions"))
-    return frame.coalesce(max(shuffle, spark.sparkContext.defaultParallelism)).localCheckpoint()
-
-
 def reused(frame: DataFrame, days: int) -> DataFrame:
     """`frame`, cached in a large run, where a later table is built from it again.
 

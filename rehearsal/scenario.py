@@ -44,7 +44,7 @@ from google.cloud import dataproc_v1
 
 from functions import contract as http_contract
 from infra.naming import EnvNames
-from jobs import config
+from jobs import config, staging
 from rehearsal import batch, deploy, emulators, function, iam_contract
 from rehearsal.dataproc import DataprocStandIn
 from rehearsal.quotas import QuotasStandIn
@@ -369,10 +369,18 @@ class Rehearsal:
         landing = self.settings.gcp.landing_bucket
         runner = self.proxies["runner"]
         runner.component = "batch"
+        # The run's staging (jobs/staging.py) in the staging bucket, through the same mount
+        # as the extracts; ViewFs links a bucket's top folders, so its own must exist.
+        staging_bucket, _, top = (
+            staging.root_for(self.settings).removeprefix("gs://").partition("/")
+        )
+        run_staging = self.emulators.storage_root / staging_bucket / top
+        run_staging.mkdir(parents=True, exist_ok=True)
         job = batch.submission(
             request,
             code,
-            {landing: self.emulators.storage_root / landing},
+            {landing: self.emulators.storage_root / landing,
+             staging_bucket: self.emulators.storage_root / staging_bucket},
             {**batch.runtime_environment(self.java),
              "BIGQUERY_EMULATOR_HOST": runner.url, "STORAGE_EMULATOR_HOST": runner.url},
         )  # fmt: skip
@@ -389,6 +397,8 @@ class Rehearsal:
             exit_code == 0,
             f"exit {exit_code} in {time.monotonic() - started:.0f} s: " + " | ".join(said)[-600:],
         )
+        left = sorted(p.name for p in run_staging.iterdir())
+        self.expect(f"batch {ident}: its staging in gs://{staging_bucket}/{top} removed", left, [])
 
     def _fetch_code(self, request: dataproc_v1.Batch) -> dict[str, Path]:
         """The batch's code, fetched from the artifacts bucket as the runner (Dataproc does)."""

@@ -120,3 +120,20 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def executor_pids(cluster: Cluster, worker: int) -> list[int]:
+    """The process ids of the executor JVMs the worker runs now (their working folder is
+    in the worker's)."""
+    found = []
+    work_dir = cluster.work_dirs[worker].resolve()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            command = (proc / "cmdline").read_bytes()
+            if b"CoarseGrainedExecutorBackend" in command and work_dir in (
+                (proc / "cwd").resolve().parents
+            ):
+                found.append(int(proc.name))
+    return found

@@ -81,6 +81,16 @@ def test_a_run_that_fails_midway_leaves_nothing_cached_in_the_session(
     outcome = pipeline.backfill(ctx, WORLD_START, WORLD_END)
     assert outcome.failed and "daily_ops_metrics broke" in outcome.failed[1]
     assert spark._jsparkSession.sharedState().cacheManager().isEmpty()
+    # ... and no staging: its layers were removed with the failure (jobs/staging.py)
+    assert list((tmp_path / "w.duckdb.staging").iterdir()) == []
+
+
+def test_runs_leave_no_staging_behind(built):
+    """Every run wrote its layers beside the warehouse and removed them when it ended."""
+    for name in ("daily", "mixed", "backfill"):
+        folder = Path(f"{built[name]}.staging")
+        assert folder.is_dir(), folder  # the runs staged their layers there
+        assert list(folder.iterdir()) == [], name
 
 
 def test_a_one_run_process_ends_spark_before_its_commit(small_world: World, spark, tmp_path):

@@ -6,20 +6,27 @@ The small world's first eight days are backfilled there (a large run: more days 
 SMALL_RUN_DAYS, so its layers are spread over partitions) and the next two processed
 one day at a time, through `python -m jobs` as a user runs it. The tables must equal,
 row for row, the same runs on `local[2]`, and both workers' executors must have run
-tasks of them.
+tasks of them. Then the backfill runs again into a new warehouse, and one executor JVM
+is killed in its middle, after its layers are computed and before the timeline reads
+them (jobs/faults.py pauses the run there): Spark replaces the executor, and the run
+commits the same tables.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
 from jobs import pipeline, resources
 from tests.conftest import WORLD_START, World, small_env
-from tests.e2e.cluster import standalone
+from tests.e2e.cluster import executor_pids, standalone
 from tests.e2e.tables import snapshot
 
 pytestmark = [pytest.mark.spark, pytest.mark.e2e]
@@ -34,6 +41,12 @@ def cluster(tmp_path_factory):
         yield running
 
 
+def cluster_environment(world: World, env_dir, warehouse, **extra) -> dict[str, str]:
+    return world.subprocess_env(
+        warehouse, TICKETS_ENV_DIR=str(env_dir), TICKETS_ENV="cluster", **extra
+    )
+
+
 @pytest.fixture(scope="module")
 def warehouses(small_world: World, cluster, spark, tmp_path_factory):
     folder = tmp_path_factory.mktemp("cluster-runs")
@@ -44,9 +57,7 @@ def warehouses(small_world: World, cluster, spark, tmp_path_factory):
         'master = "local[2]"': f'master = "{cluster.url}"',
         'driver_memory = "1792m"': 'driver_memory = "1g"',
     })  # fmt: skip
-    environment = small_world.subprocess_env(
-        on_cluster, TICKETS_ENV_DIR=str(env_dir), TICKETS_ENV="cluster"
-    )
+    environment = cluster_environment(small_world, env_dir, on_cluster)
     for args in (
         ["backfill", "--from", str(WORLD_START), "--to", str(BACKFILL_TO)],
         ["daily", "--max-days", str(DAILY)],
@@ -64,13 +75,15 @@ def warehouses(small_world: World, cluster, spark, tmp_path_factory):
         settings=settings, landing=resources.landing_for(settings), warehouse=warehouse, spark=spark
     )
     assert pipeline.backfill(ctx, WORLD_START, BACKFILL_TO).ok
+    shutil.copy(on_local, folder / "local-backfill.duckdb")
     assert pipeline.daily(ctx, max_days=DAILY).committed[-1] == BACKFILL_TO + dt.timedelta(days=2)
-    return on_cluster, on_local
+    return {"cluster": on_cluster, "local": on_local, "env": env_dir,
+            "local backfill": folder / "local-backfill.duckdb"}  # fmt: skip
 
 
 def test_the_cluster_commits_the_tables_of_local_2_row_for_row(warehouses):
-    on_cluster, on_local = warehouses
-    cluster_tables, local_tables = snapshot(on_cluster), snapshot(on_local)
+    cluster_tables = snapshot(warehouses["cluster"])
+    local_tables = snapshot(warehouses["local"])
     assert cluster_tables["fact_tickets"], "the runs committed nothing"
     for name, expected in local_tables.items():
         assert cluster_tables[name] == expected, name
@@ -85,3 +98,33 @@ def test_each_worker_s_executors_ran_tasks(warehouses, cluster):
             log.read_text(encoding="utf-8", errors="replace").count("Running task") for log in logs
         )
         assert ran > 0, f"worker {worker}'s executors ran no task: {logs}"
+
+
+def test_a_backfill_survives_losing_an_executor(warehouses, cluster, small_world, tmp_path):
+    backfilled, env_dir = warehouses["local backfill"], warehouses["env"]
+    warehouse, marker = tmp_path / "killed.duckdb", tmp_path / "paused"
+    environment = cluster_environment(
+        small_world, env_dir, warehouse,
+        TICKETS_PAUSE_AT="transform:versions", TICKETS_PAUSE_FILE=str(marker),
+    )  # fmt: skip
+    log = (tmp_path / "backfill.log").open("w", encoding="utf-8")
+    run = subprocess.Popen(
+        [sys.executable, "-m", "jobs", "backfill", "--from", str(WORLD_START),
+         "--to", str(BACKFILL_TO)],
+        env=environment, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 600
+        while not marker.exists() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert marker.exists(), "the backfill never reached its pause"
+        [victim, *_] = executor_pids(cluster, worker=0)
+        os.kill(victim, signal.SIGKILL)
+        marker.unlink()
+        run.wait(timeout=900)
+    finally:
+        if run.poll() is None:
+            run.kill()
+        log.close()
+    assert run.returncode == 0, (tmp_path / "backfill.log").read_text()[-4000:]
+    assert snapshot(warehouse) == snapshot(backfilled)

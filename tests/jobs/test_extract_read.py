@@ -2,8 +2,8 @@
 
 Records are numbered by their position in a one-file partition (jobs/extract.py), so
 these tests read several files in one go, of different lengths, with quoted newlines
-(a record longer than a line), at both sizes of run: a small run coalesces the files'
-partitions into one, a large run into as many as a shuffle makes (4 here, for 6 files).
+(a record longer than a line), at both sizes of run: a small run's layer (jobs/staging.py)
+is one partition, a large run's one per 64 MB of extract (one here, for a few kB).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import datetime as dt
 
 import pytest
 
-from jobs import extract
+from jobs import extract, staging
 from jobs.landing import extract_key
 from jobs.landing.local import LocalLanding
 from jobs.schemas import SOURCE_COLUMNS
-from jobs.spark import SMALL_RUN_DAYS, checkpoint, tune_for
+from jobs.spark import SMALL_RUN_DAYS, tune_for
 from tests.jobs.conftest import SETTINGS
 
 HEADER = ",".join(SOURCE_COLUMNS)
@@ -53,10 +53,11 @@ def landing(tmp_path):
 
 
 @pytest.mark.parametrize("days", [len(FILES), SMALL_RUN_DAYS + 1], ids=["small", "large"])
-def test_records_are_numbered_within_their_own_file(spark, landing, days):
+def test_records_are_numbered_within_their_own_file(spark, landing, days, tmp_path):
     tune_for(spark, SETTINGS, days)
     files = [extract.inspect(landing, day) for day in FILES]
-    frame = checkpoint(extract.read(spark, files), days)
+    run = staging.RunStaging(spark, tmp_path.as_uri(), "run")
+    frame = run.layer(extract.read(spark, files), "read", partitions=1)
     got = {
         (row["business_date"], row["line_number"]): row["ticket_id"]
         for row in frame.select("business_date", "line_number", "ticket_id").collect()
@@ -69,6 +70,13 @@ def test_records_are_numbered_within_their_own_file(spark, landing, days):
         for number, ticket in enumerate(tickets, start=1)
     }
     assert got == expected
-    cores = spark.sparkContext.defaultParallelism  # 2 here, fewer than the 4 shuffle partitions
-    large = max(SETTINGS.spark.shuffle_partitions, cores)
-    assert partitions == (1 if days <= SMALL_RUN_DAYS else large)
+    assert partitions == 1
+
+
+@pytest.mark.parametrize(
+    ("size", "large", "partitions"),
+    [(5_000, False, 1), (10**9, False, 1), (5_000, True, 1),
+     (64 * 2**20, True, 1), (64 * 2**20 + 1, True, 2), (1000 * 2**20, True, 16)],
+)  # fmt: skip
+def test_a_layer_has_a_partition_per_64_mb_of_extract_in_a_large_run(size, large, partitions):
+    assert staging.partitions_for(size, large) == partitions

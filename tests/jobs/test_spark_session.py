@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs import config
+from jobs import config, staging
 from jobs import spark as jobs_spark
 
 pytestmark = pytest.mark.spark
@@ -175,16 +175,19 @@ def _executed_plan(frame) -> str:
 
 
 @pytest.mark.parametrize(("days", "shuffles"), [(1, False), (304, True)])
-def test_a_small_runs_checkpoint_spares_a_days_aggregates_and_joins_their_shuffles(
-    spark, days, shuffles
+def test_a_small_runs_layer_spares_a_days_aggregates_and_joins_their_shuffles(
+    spark, days, shuffles, tmp_path
 ):
     from pyspark.sql import functions as F
 
     settings = config.load("local")
+    run = staging.RunStaging(spark, tmp_path.as_uri(), "run")
     try:
         jobs_spark.tune_for(spark, settings, days)
         rows = spark.range(0, 1000, numPartitions=3).withColumn("agent", F.col("id") % 7)
-        layer = jobs_spark.checkpoint(rows, days)
+        # 304 days: the partitions of 300 MB of extracts
+        partitions = staging.partitions_for(300_000_000, large=days > jobs_spark.SMALL_RUN_DAYS)
+        layer = run.layer(rows, "rows", partitions)
         per_agent = layer.groupBy("agent").agg(F.count("id").alias("versions"))
         report = per_agent.join(layer.groupBy("agent").agg(F.max("id").alias("last")), "agent")
         plan = _executed_plan(report)

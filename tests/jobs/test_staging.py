@@ -1,0 +1,51 @@
+"""A run's staging (jobs/staging.py): layers that survive an executor, and nothing left."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from pathlib import Path
+
+from jobs import config, staging
+
+NOW = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
+
+
+def test_a_layer_is_the_frames_rows_read_back_from_files(spark, tmp_path):
+    run = staging.RunStaging(spark, tmp_path.as_uri(), "run-1")
+    rows = spark.range(0, 100, numPartitions=4).selectExpr("id", "id % 3 AS bucket")
+    layer = run.layer(rows, "rows", partitions=2)
+    assert sorted(tuple(r) for r in layer.collect()) == [(i, i % 3) for i in range(100)]
+    written = sorted(p.name for p in (tmp_path / "run-1" / "rows").glob("*.parquet"))
+    assert len(written) == 2  # the executors wrote two files: the layer's partitions
+    run.remove()
+    assert not (tmp_path / "run-1").exists()
+
+
+def test_the_sweep_removes_only_runs_dead_for_a_day(spark, tmp_path):
+    for name, age_hours in (("dead", 25), ("recent", 23), ("mine", 0)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "part-0.parquet").write_bytes(b"x")
+        stamp = (NOW - dt.timedelta(hours=age_hours)).timestamp()
+        os.utime(folder, (stamp, stamp))
+    run = staging.RunStaging(spark, tmp_path.as_uri(), "mine")
+    swept = run.sweep(now=NOW)
+    assert [Path(uri.removeprefix("file:")).name for uri in swept] == ["dead"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "recent"]
+
+
+def test_the_sweep_leaves_cloud_staging_to_the_buckets_lifecycle_rule(spark):
+    # No file system call at all: gs:// here has no connector, and would fail if touched.
+    run = staging.RunStaging(spark, "gs://ops-tickets-dev-staging/spark", "run-1")
+    assert run.sweep(now=NOW) == []
+
+
+def test_where_an_environment_stages():
+    local = config.load("local")
+    moved = dataclasses.replace(
+        local, local=dataclasses.replace(local.local, warehouse=Path("/data/w.duckdb"))
+    )
+    assert staging.root_for(moved) == "file:///data/w.duckdb.staging"  # follows the warehouse
+    assert staging.root_for(config.load("dev")) == "gs://ops-tickets-dev-staging/spark"
