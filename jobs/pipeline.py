@@ -244,7 +244,9 @@ def _commit_days(
     steps = _Steps(f"{mode} {days[0]}..{days[-1]}", visible=len(days) > 1)
     cached: list[DataFrame] = []
     try:
-        run_staging = staging.RunStaging(ctx.session(), staging.root_for(ctx.settings), run_id)
+        run_staging = staging.RunStaging(
+            ctx.session(), staging.root_in(ctx.session(), ctx.settings), run_id
+        )
         run_staging.sweep()
         try:
             commit, figures = _compute(ctx, files, mode, run_id, attempts, steps, cached,

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import tempfile
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
@@ -44,6 +45,25 @@ def root_for(settings: Settings) -> str:
     if settings.platform == "local":
         return Path(f"{settings.local.warehouse}.staging").resolve().as_uri()
     return f"gs://{settings.gcp.staging_bucket}/spark"
+
+
+def root_in(spark: SparkSession, settings: Settings) -> str:
+    """`root_for`, where this Spark can write it: a cloud environment's job run on a
+    workstation's Spark, which has no Cloud Storage connector (the cloud tests, against
+    the emulators), stages its layers in a local temporary folder instead, and says so."""
+    root = root_for(settings)
+    scheme = root.partition(":")[0]
+    jvm = spark.sparkContext._jvm
+    try:
+        jvm.org.apache.hadoop.fs.FileSystem.getFileSystemClass(
+            scheme, spark.sparkContext._jsc.hadoopConfiguration()
+        )
+        return root
+    except Exception:  # Py4J's error for UnsupportedFileSystemException
+        local = Path(tempfile.gettempdir(), f"tickets-staging-{settings.name}").as_uri()
+        log.warning("this Spark cannot write %s (no %s file system): staging in %s",
+                 root, scheme, local)  # fmt: skip
+        return local
 
 
 def partitions_for(input_bytes: int, large: bool) -> int:

@@ -49,3 +49,11 @@ def test_where_an_environment_stages():
     )
     assert staging.root_for(moved) == "file:///data/w.duckdb.staging"  # follows the warehouse
     assert staging.root_for(config.load("dev")) == "gs://ops-tickets-dev-staging/spark"
+
+
+def test_a_cloud_environment_on_a_spark_without_the_connector_stages_locally(spark):
+    """The cloud tests run a gcp environment's job on local Spark, which has no gs://."""
+    root = staging.root_in(spark, config.load("dev"))
+    assert root.startswith("file:///") and root.endswith("/tickets-staging-dev")
+    local = config.load("local")
+    assert staging.root_in(spark, local) == staging.root_for(local)  # file:// is always there
