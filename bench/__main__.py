@@ -102,9 +102,9 @@ def core(bench: Bench, skip_run: bool) -> list[Figure]:
     backfills, peaks = [], []
     for i in range(bench.repeats):
         warehouse = work / f"backfill_{i}.duckdb"
-        seconds, peak_mb = bench.job("backfill", landing=landing, warehouse=warehouse)
+        seconds, peak = bench.job("backfill", landing=landing, warehouse=warehouse)
         backfills.append(seconds)
-        peaks.append(peak_mb)
+        peaks.append(peak.tree)
         if i == 0:
             shutil.copy(warehouse, base)
         warehouse.unlink()
@@ -153,10 +153,10 @@ def core(bench: Bench, skip_run: bool) -> list[Figure]:
             "TICKETS_WAREHOUSE": str(fresh / "warehouse.duckdb"),
         }
         run = [sys.executable, "-m", "workstation", "run"]
-        seconds, peak_mb, done = run_measured(run, env, 1800)
+        seconds, peak, done = run_measured(run, env, 1800)
         if done.returncode != 0:
             raise SystemExit(f"bench: `workstation run` failed:\n{done.stdout[-3000:]}")
-        bench.peaks.append(peak_mb)
+        bench.peaks.append(peak.tree)
         figures.append(
             ("make run end to end (data not yet generated)", f"{seconds:.0f} s", "target <= 180 s")
         )

@@ -1,4 +1,6 @@
-"""Peak resident memory of a process and all its descendants, sampled from /proc."""
+"""Peak resident memory of a process and all its descendants, sampled from /proc: of the
+whole tree, and apart, of the process itself (a job's Python driver) and of its
+descendants (Spark's driver JVM, which in local mode runs the executors too)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import contextlib
 import subprocess
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -36,20 +39,32 @@ def tree_rss_kb(root: int) -> int:
     return total
 
 
+@dataclass(frozen=True)
+class Peaks:
+    """Peak resident memory in MB, each its own maximum over the samples."""
+
+    tree: int
+    python: int  # the process started
+    descendants: int  # everything it started: the JVM
+
+
 def run_measured(
     command: list[str], env: dict, timeout: float
-) -> tuple[float, int, subprocess.CompletedProcess]:
-    """Run a command; return wall seconds, peak tree RSS in MB, and the completed process."""
+) -> tuple[float, Peaks, subprocess.CompletedProcess]:
+    """Run a command; return wall seconds, its peak memory and the completed process."""
     started = time.monotonic()
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    peak = [0]
+    peak = {"tree": 0, "python": 0, "descendants": 0}
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], tree_rss_kb(process.pid))
+            tree, own = tree_rss_kb(process.pid), _rss_kb(process.pid)
+            peak["tree"] = max(peak["tree"], tree)
+            peak["python"] = max(peak["python"], own)
+            peak["descendants"] = max(peak["descendants"], tree - own)
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -59,4 +74,4 @@ def run_measured(
     sampler.join()
     seconds = time.monotonic() - started
     completed = subprocess.CompletedProcess(command, process.returncode, output, "")
-    return seconds, peak[0] // 1024, completed
+    return seconds, Peaks(**{k: v // 1024 for k, v in peak.items()}), completed

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.process_tree import run_measured
+from bench.process_tree import Peaks, run_measured
 from jobs.config import LocalSettings, Settings
 
 Figure = tuple[str, str, str]  # what, value, note
@@ -37,16 +37,16 @@ class Bench:
         module: str = "jobs",
         timeout: float = 900,
         env: dict[str, str] | None = None,
-    ) -> tuple[float, int]:
+    ) -> tuple[float, Peaks]:
         """`python -m <module> <command>` on `landing` and `warehouse`: wall seconds and
-        the process tree's peak resident memory (MB)."""
+        the peak resident memory of its process tree and its parts."""
         variables = {
             **os.environ,
             "TICKETS_LANDING": str(landing),
             "TICKETS_WAREHOUSE": str(warehouse),
             **(env or {}),
         }
-        seconds, peak_mb, done = run_measured(
+        seconds, peaks, done = run_measured(
             [sys.executable, "-m", module, *command], variables, timeout
         )
         logs = self.work / "logs"
@@ -57,8 +57,8 @@ class Bench:
             lines = done.stdout.splitlines()
             cause = next((line for line in lines if "Error" in line or "Exception" in line), "")
             raise JobFailed(f"{cause.strip()[:200]} (exit {done.returncode}; {log})")
-        self.peaks.append(peak_mb)
-        return seconds, peak_mb
+        self.peaks.append(peaks.tree)
+        return seconds, peaks
 
     def context(self, landing: Path, warehouse: Path, settings: Settings | None = None):
         """A pipeline context on `landing` and `warehouse`, on this process's local session."""

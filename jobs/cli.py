@@ -98,7 +98,7 @@ def backfill_command(settings: config.Settings, args) -> int:
     first, last = backfill_range(settings, args)
     with _spark_stopped_at_exit():
         try:
-            outcome = pipeline.backfill(_context(settings, one_run=True), first, last)
+            outcome = pipeline.backfill(_context(settings), first, last)
         except pipeline.RunError as exc:
             raise UsageError(str(exc)) from None
         return _finish(outcome)
@@ -127,7 +127,7 @@ def replay_command(settings: config.Settings, args) -> int:
     from jobs import pipeline
 
     with _spark_stopped_at_exit():
-        ctx = _context(settings, one_run=True)
+        ctx = _context(settings)
         try:
             outcome = pipeline.replay(ctx, args.first or args.date, only=args.first is None)
         except pipeline.RunError as exc:
@@ -136,16 +136,13 @@ def replay_command(settings: config.Settings, args) -> int:
         return _finish(outcome)
 
 
-def _context(settings: config.Settings, one_day: bool = False, one_run: bool = False):
-    """`one_run`: the command runs one run and exits, so a local JVM ends before the commit
-    (on Dataproc the session belongs to spark-submit and lives on)."""
+def _context(settings: config.Settings, one_day: bool = False):
     from jobs import pipeline, spark
 
     return pipeline.context_for(
         settings,
         functools.partial(spark.session, settings, one_day, write_archive=True),
         batch_id=os.environ.get(logs.BATCH_ID_VARIABLE) or None,
-        release_spark=spark.stop if one_run and settings.platform == "local" else None,
     )
 
 

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from jobs import extract, faults, graph, resources, staging, state
 from jobs.config import Settings
@@ -26,6 +26,7 @@ from jobs.landing import Landing
 from jobs.progress import Progress
 from jobs.schemas import table
 from jobs.spark import SMALL_RUN_DAYS, reused, spark_schema, tune_for
+from jobs.transforms import restore
 from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit, Warehouse
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,6 @@ class Context:
     spark: SparkSession | None = None
     batch_id: str | None = None
     start_spark: Callable[[], SparkSession] | None = None
-    # Ends Spark once a run's tables are computed, before its commit: a process that runs
-    # one run then frees the JVM's memory for the commit instead of holding both.
-    release_spark: Callable[[], None] | None = None
 
     def session(self) -> SparkSession:
         if self.spark is None:
@@ -61,7 +59,6 @@ def context_for(
     settings: Settings,
     start_spark: Callable[[], SparkSession],
     batch_id: str | None = None,
-    release_spark: Callable[[], None] | None = None,
 ) -> Context:
     """A run's context on the environment's own landing and warehouse, its tables ensured."""
     warehouse = resources.warehouse_for(settings)
@@ -72,7 +69,6 @@ def context_for(
         warehouse=warehouse,
         batch_id=batch_id,
         start_spark=start_spark,
-        release_spark=release_spark,
     )
 
 
@@ -244,22 +240,19 @@ def _commit_days(
     steps = _Steps(f"{mode} {days[0]}..{days[-1]}", visible=len(days) > 1)
     cached: list[DataFrame] = []
     try:
-        run_staging = staging.RunStaging(
-            ctx.session(), staging.root_in(ctx.session(), ctx.settings), run_id
-        )
+        run_staging = staging.for_run(ctx.session(), ctx.settings, run_id)
         run_staging.sweep()
+        faults.point("staging:swept")
         try:
             commit, figures = _compute(ctx, files, mode, run_id, attempts, steps, cached,
                                        run_staging)  # fmt: skip
-        finally:  # the tables are collected, or the run failed: its layers are not needed
-            _uncache(cached)
+            _uncache(cached)  # the tables are written: nothing reads the frames again
             cached.clear()
+            faults.point("before_commit")
+            ctx.warehouse.commit(commit)
+        finally:  # committed, or the run failed: its staging is not needed
+            _uncache(cached)
             run_staging.remove()
-        if ctx.release_spark is not None:
-            ctx.release_spark()
-            ctx.spark = None
-        faults.point("before_commit")
-        ctx.warehouse.commit(commit)
         steps.done("commit:returned", "committed")
     except AlreadyCommitted as exc:
         steps.close()
@@ -302,6 +295,10 @@ class _Steps:
 
     def __init__(self, label: str, visible: bool):
         self.progress = Progress(label, self.COUNT, "steps") if visible else None
+
+    @property
+    def shown(self) -> bool:
+        return self.progress is not None
 
     def done(self, point: str | None, step: str) -> None:
         if point is not None:
@@ -349,13 +346,11 @@ def _compute(
     steps.done("transform:validated", f"read and validated {len(files)} files")
     enriched = layer(graph.ticket_versions(checked, settings), "versions")
     steps.done("transform:versions", "ticket versions")
-    touched = enriched.select("business_date", "ticket_id").toArrow()
+    touched = run_staging.layer(enriched.select("ticket_id").distinct(), "touched", 1)
     faults.point("transform:touched")
-    ticket_ids = pc.unique(touched.column("ticket_id"))
-    prior_arrow, replaced = _prior_state(ctx, mode, first, last, ticket_ids)
-    prior_rows = prior_arrow.num_rows + len(replaced)
-    prior = _to_spark(spark, prior_arrow, "fact_tickets")
-    steps.done("read:prior_state", f"prior state of {prior_arrow.num_rows} tickets")
+    prior, replaced = _prior_state(ctx, run_staging, mode, first, last, touched)
+    prior_rows = prior.count() + (replaced.count() if replaced is not None else 0)
+    steps.done("read:prior_state", f"prior state of {prior_rows} tickets")
     changes = layer(graph.state_changes(enriched, prior, first, last), "timeline")
     steps.done("transform:timeline", "timeline")
 
@@ -367,25 +362,30 @@ def _compute(
     tables = graph.tables(
         checked, enriched, changes, first, last, settings, run_id, ingested_at, reuse=hold
     )
-    faults.point("transform:before_to_arrow")
-    arrow = {}
+    if replaced is not None:
+        tables["fact_tickets"] = tables["fact_tickets"].unionByName(
+            restore.only_replaced(prior, replaced, enriched)
+        )
+    faults.point("transform:before_tables")
+    locations = {}
     for name, frame in tables.items():
-        arrow[name] = frame.toArrow()
-        steps.done(None, f"{name}: {arrow[name].num_rows} rows")
-    faults.point("transform:to_arrow")
-    if len(replaced):
-        arrow["fact_tickets"] = _with_restored_facts(
-            arrow["fact_tickets"], prior_arrow, replaced, ticket_ids
+        # The executors write each table where the warehouse loads it from: no row of
+        # it passes through this process.
+        locations[name] = run_staging.write(_typed(frame, name), f"tables/{name}", partitions)
+        # Counted from the files' footers, and only where the progress is shown.
+        note = (
+            f"{name}: {spark.read.parquet(locations[name]).count()} rows" if steps.shown else name
         )
-    per_version_day = touched.group_by("business_date").aggregate([("ticket_id", "count")])
-    upserted = {r["business_date"]: r["ticket_id_count"] for r in per_version_day.to_pylist()}
+        steps.done(f"stage:written:{name}", note)
+    faults.point("transform:tables_written")
+    # The per-day figures of ingestion_state, aggregated by the executors: a row a day.
+    upserted = dict(enriched.groupBy("business_date").count().collect())
+    ops = spark.read.parquet(locations["daily_ops_metrics"])
     per_day = {
-        r["business_date"]: (
-            r["rows_ingested"],
-            r["rows_rejected"],
-            upserted.get(r["business_date"], 0),
-        )
-        for r in arrow["daily_ops_metrics"].to_pylist()
+        day: (rows_in, rows_rejected, upserted.get(day, 0))
+        for day, rows_in, rows_rejected in ops.select(
+            "business_date", "rows_ingested", "rows_rejected"
+        ).collect()
     }
     read_files = {f.day: f for f in files}
     figures = []
@@ -413,78 +413,81 @@ def _compute(
                 "error": None,
             }
         )
-    arrow["ingestion_state"] = pa.Table.from_pylist(
-        figures, schema=table("ingestion_state").arrow_schema()
-    )
     faults.point("transform:computed")
+    bounds = _bounds(spark.read.parquet(locations["fact_tickets"]), prior, touched)
     commit = Commit(
         run_id=run_id,
         mode=mode,
         first_day=first,
         last_day=last,
-        tables=arrow,
-        fact_created=_created_range(arrow["fact_tickets"], prior_arrow, ticket_ids),
-        history_from=_superseded_from(prior_arrow, ticket_ids),
+        tables=locations,
+        ingestion_state=pa.Table.from_pylist(
+            figures, schema=table("ingestion_state").arrow_schema()
+        ),
+        fact_created=bounds.fact_created,
+        history_from=bounds.history_from,
     )
     return commit, figures
 
 
 def _prior_state(
-    ctx: Context, mode: str, first: dt.date, last: dt.date, ticket_ids: pa.Array
-) -> tuple[pa.Table, pa.Array]:
-    """The state before `first` of the open tickets and of the run's tickets, and (for a
-    replay) the tickets the replayed days touched before the correction.
+    ctx: Context,
+    run_staging: staging.RunStaging,
+    mode: str,
+    first: dt.date,
+    last: dt.date,
+    touched: DataFrame,
+) -> tuple[DataFrame, DataFrame | None]:
+    """The state before `first` of the open tickets and of the `touched` tickets, and (for
+    a replay) the tickets the replayed days touched before the correction.
 
     A new day's prior state is fact_tickets as it stands. A replay's is the history as of
-    the day before it, for the tickets its days touch now or touched before.
+    the day before it, for the tickets its days touch now or touched before. The keys go
+    to the warehouse as files and its rows come back as files, which the executors read:
+    none of them passes through this process.
     """
+    spark, keys = ctx.session(), run_staging.location("touched")
     if mode != "replay":
-        keys = pa.table({"ticket_id": ticket_ids})
-        return ctx.warehouse.prior_state(keys), pa.array([], pa.string())
-    found = ctx.warehouse.versioned_tickets(first, last).column("ticket_id")
-    replaced = found.combine_chunks().cast(pa.string()) if len(found) else pa.array([], pa.string())
-    both = pa.concat_arrays([ticket_ids.cast(pa.string()), replaced])
-    keys = pa.table({"ticket_id": pc.unique(both)})
+        ctx.warehouse.write_prior_state(keys, run_staging.location("prior"))
+        return _read_facts(spark, run_staging.location("prior")), None
+    ctx.warehouse.write_versioned_tickets(first, last, run_staging.location("replaced"))
+    replaced = spark.read.schema("ticket_id STRING").parquet(run_staging.location("replaced"))
     faults.point("read:history")
-    return ctx.warehouse.state_as_of(first - dt.timedelta(days=1), keys), replaced
+    both = run_staging.write(touched.unionByName(replaced).distinct(), "replay_keys", 1)
+    day_before = first - dt.timedelta(days=1)
+    ctx.warehouse.write_state_as_of(day_before, both, run_staging.location("prior"))
+    return _read_facts(spark, run_staging.location("prior")), replaced
 
 
-def _with_restored_facts(
-    staged: pa.Table, prior: pa.Table, replaced: pa.Array, ticket_ids: pa.Array
-) -> pa.Table:
-    """A replay's fact rows: the recomputed tickets, and the tickets only the old files
-    touched, back at their state before the replay (those with none are deleted)."""
-    only_before = pc.and_(
-        pc.is_in(prior.column("ticket_id"), value_set=replaced),
-        pc.invert(pc.is_in(prior.column("ticket_id"), value_set=ticket_ids)),
-    )
-    restored = prior.filter(only_before).select(staged.schema.names).cast(staged.schema)
-    return pa.concat_tables([staged, restored])
+def _read_facts(spark: SparkSession, location: str) -> DataFrame:
+    """fact_tickets rows a warehouse wrote as Parquet, typed as schemas/ declares them
+    whatever types the writer chose; the executors read them."""
+    return spark.read.schema(spark_schema(table("fact_tickets"))).parquet(location)
 
 
-def _superseded_from(prior: pa.Table, ticket_ids: pa.Array) -> dt.date | None:
-    """The earliest day a current version the run supersedes became current."""
-    touched = prior.filter(pc.is_in(prior.column("ticket_id"), value_set=ticket_ids))
-    return pc.min(touched.column("last_business_date")).as_py() if touched.num_rows else None
-
-
-def _created_range(
-    staged: pa.Table, prior: pa.Table, ticket_ids: pa.Array
-) -> tuple[dt.date, dt.date] | None:
-    """The created_date range of the fact rows a commit may touch: its new rows and the
-    stored rows of the same tickets (in case a later version moved a ticket's created_at)."""
-    stored = prior.filter(pc.is_in(prior.column("ticket_id"), value_set=ticket_ids))
-    dates = pa.chunked_array(
-        [*staged.column("created_date").chunks, *stored.column("created_date").chunks],
-        type=pa.date32(),
-    )
-    bounds = pc.min_max(dates).as_py()
-    return (bounds["min"], bounds["max"]) if bounds["min"] else None
-
-
-def _to_spark(spark: SparkSession, rows: pa.Table, table_name: str) -> DataFrame:
+def _typed(frame: DataFrame, table_name: str) -> DataFrame:
+    """The table's columns with the Spark types schemas/ declares, so the Parquet the
+    executors write has exactly the warehouse's types."""
     schema = spark_schema(table(table_name))
-    rows = rows.select(schema.names).cast(table(table_name).arrow_schema())
-    if rows.num_rows == 0:
-        return spark.createDataFrame([], schema)
-    return spark.createDataFrame(rows, schema=schema)
+    return frame.select([F.col(f.name).cast(f.dataType).alias(f.name) for f in schema.fields])
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    # The created_date range of the fact rows a commit may touch: its new rows and the
+    # stored rows of the same tickets (in case a later version moved a ticket's created_at).
+    fact_created: tuple[dt.date, dt.date] | None
+    # The earliest day a current version the run supersedes became current.
+    history_from: dt.date | None
+
+
+def _bounds(staged: DataFrame, prior: DataFrame, touched: DataFrame) -> _Bounds:
+    """The partitions a commit's MERGE and history update read: two small figures,
+    aggregated by the executors."""
+    stored = prior.join(touched, "ticket_id", "left_semi")
+    created = staged.select("created_date").unionByName(stored.select("created_date"))
+    (low, high), (superseded,) = (
+        created.agg(F.min("created_date"), F.max("created_date")).first(),
+        stored.agg(F.min("last_business_date")).first(),
+    )
+    return _Bounds((low, high) if low is not None else None, superseded)

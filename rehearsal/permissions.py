@@ -188,12 +188,34 @@ def _job_needs(job: dict) -> list[Need]:
 
 
 def _query_needs(query: dict) -> list[Need]:
-    """getData on each table the SQL reads, updateData on each it writes."""
+    """getData on each table the SQL reads, updateData on each it writes; an EXPORT DATA
+    statement also needs `bigquery.tables.export` on what it reads and
+    `storage.objects.create` and `.delete` on its bucket (its `overwrite` replaces objects;
+    https://cloud.google.com/bigquery/docs/exporting-data, "Required permissions")."""
     default = (query.get("defaultDataset") or {}).get("datasetId")
-    reads, writes = tables_of(query.get("query", ""), default)
-    return [Need("bigquery.tables.getData", f"table:{t}") for t in sorted(reads)] + [
+    sql = query.get("query", "")
+    reads, writes = tables_of(sql, default)
+    found = [Need("bigquery.tables.getData", f"table:{t}") for t in sorted(reads)] + [
         Need("bigquery.tables.updateData", f"table:{t}") for t in sorted(writes)
     ]
+    for bucket in _export_buckets(sql):
+        found += [Need("bigquery.tables.export", f"table:{t}") for t in sorted(reads)]
+        found += [Need(p, f"bucket:{bucket}") for p in ("storage.objects.create",
+                                                          "storage.objects.delete")]  # fmt: skip
+    return found
+
+
+def _export_buckets(sql: str) -> list[str]:
+    """The bucket of each EXPORT DATA statement's `uri` option."""
+    buckets = []
+    for statement in sqlglot.parse(sql, read="bigquery"):
+        if not isinstance(statement, exp.Export):
+            continue
+        for option in statement.args["options"].expressions:
+            if isinstance(option, exp.Property) and option.name == "uri":
+                uri = option.args["value"].this
+                buckets.append(uri.removeprefix("gs://").split("/", 1)[0])
+    return buckets
 
 
 def tables_of(sql: str, default_dataset: str | None) -> tuple[set[str], set[str]]:

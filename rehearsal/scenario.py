@@ -370,17 +370,12 @@ class Rehearsal:
         runner = self.proxies["runner"]
         runner.component = "batch"
         # The run's staging (jobs/staging.py) in the staging bucket, through the same mount
-        # as the extracts; ViewFs links a bucket's top folders, so its own must exist.
-        staging_bucket, _, top = (
-            staging.root_for(self.settings).removeprefix("gs://").partition("/")
-        )
-        run_staging = self.emulators.storage_root / staging_bucket / top
-        run_staging.mkdir(parents=True, exist_ok=True)
+        # as the extracts.
+        staging_folder = batch.staging_mount(self.emulators.storage_root, self.settings)
         job = batch.submission(
             request,
             code,
-            {landing: self.emulators.storage_root / landing,
-             staging_bucket: self.emulators.storage_root / staging_bucket},
+            {landing: self.emulators.storage_root / landing, **staging_folder},
             {**batch.runtime_environment(self.java),
              "BIGQUERY_EMULATOR_HOST": runner.url, "STORAGE_EMULATOR_HOST": runner.url},
         )  # fmt: skip
@@ -397,8 +392,10 @@ class Rehearsal:
             exit_code == 0,
             f"exit {exit_code} in {time.monotonic() - started:.0f} s: " + " | ".join(said)[-600:],
         )
+        root = staging.root_for(self.settings)
+        run_staging = self.emulators.storage_root / root.removeprefix("gs://")
         left = sorted(p.name for p in run_staging.iterdir())
-        self.expect(f"batch {ident}: its staging in gs://{staging_bucket}/{top} removed", left, [])
+        self.expect(f"batch {ident}: its staging in {root} removed", left, [])
 
     def _fetch_code(self, request: dataproc_v1.Batch) -> dict[str, Path]:
         """The batch's code, fetched from the artifacts bucket as the runner (Dataproc does)."""

@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             running = emulators_cm.__enter__()
             os.environ.update(running.environment())
             gcp = fresh_cloud_settings(env_dir).gcp
-            spec = harness.bigquery_spec(env_dir, "cloud", landing, gcp)
+            spec = harness.bigquery_spec(env_dir, "cloud", landing, gcp, running.storage_root)
             targets["bigquery"] = harness.Target.build("bigquery", spec, spark)
         for kind, target in targets.items():
             thread = threading.Thread(target=run_kind, args=(kind, target))

@@ -5,6 +5,11 @@ in BigQuery's dialect): `duckdb.py` (the embedded default) and, in the cloud,
 BigQuery. A run only ever reads the state table and a keyed slice of fact_tickets (a
 replay: of fact_tickets_history as of the day before it); it writes its days by
 one atomic `commit`.
+
+Tables move between Spark and the warehouse as Parquet files in the run's staging
+(jobs/staging.py), written and read by Spark's executors: a location is a folder URI
+(`file://` locally, `gs://` in the cloud) holding `*.parquet` files, beside which Spark
+leaves `_SUCCESS` and `.crc` files that no reader takes.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ if TYPE_CHECKING:
 
 # Every table a commit writes: all of schemas/tables.json, each staged before the commit.
 STAGED_TABLES = tuple(schemas.tables())
+# The tables whose rows Spark writes (all but ingestion_state, which the run's figures are).
+SPARK_TABLES = tuple(name for name in STAGED_TABLES if name != "ingestion_state")
 
 
 class AlreadyCommitted(Exception):
@@ -34,19 +41,30 @@ class Attempt:
 
 @dataclass
 class Commit:
-    """Everything one run writes for the days first_day..last_day, as Arrow tables."""
+    """Everything one run writes for the days first_day..last_day: where each table's
+    Parquet files are, and the few rows of ingestion_state, one per day."""
 
     run_id: str
     mode: str  # backfill | daily | replay
     first_day: dt.date
     last_day: dt.date
-    tables: dict[str, pa.Table] = field(default_factory=dict)
+    # The location of each staged table but ingestion_state.
+    tables: dict[str, str] = field(default_factory=dict)
+    ingestion_state: pa.Table | None = None
     # The created_date range of every fact row the commit may touch, stored or new:
     # the MERGE reads only those partitions of fact_tickets.
     fact_created: tuple[dt.date, dt.date] | None = None
     # The earliest valid_from among the current history versions the run supersedes
     # (its tickets' stored last_business_date): the history partitions it updates.
     history_from: dt.date | None = None
+
+    def check_complete(self) -> None:
+        """Refuse a commit that lacks a table: it would commit days without their rows."""
+        missing = sorted(set(SPARK_TABLES) - set(self.tables))
+        if self.ingestion_state is None:
+            missing.append("ingestion_state")
+        if missing:
+            raise ValueError(f"commit lacks staged table(s): {', '.join(missing)}")
 
     @property
     def replaces(self) -> bool:
@@ -84,18 +102,21 @@ class Warehouse(Protocol):
     ) -> None:
         """Close attempts that did not commit: `failed` with the error, or removed (`discard`)."""
 
-    def prior_state(self, ticket_ids: pa.Table) -> pa.Table:
-        """fact_tickets rows of open tickets and of the given tickets: a keyed read."""
+    def write_prior_state(self, keys: str, to: str) -> None:
+        """Write to `to` the fact_tickets rows of open tickets and of the tickets whose
+        ticket_id is in the Parquet at `keys`: a keyed read."""
 
-    def state_as_of(self, day: dt.date, ticket_ids: pa.Table) -> pa.Table:
-        """fact_tickets rows as they stood after `day`, of the tickets open then and of the
-        given tickets, from fact_tickets_history: a replay's keyed read."""
+    def write_state_as_of(self, day: dt.date, keys: str, to: str) -> None:
+        """Write to `to` the fact_tickets rows as they stood after `day`, of the tickets
+        open then and of those at `keys`, from fact_tickets_history: a replay's keyed read."""
 
-    def versioned_tickets(self, first: dt.date, last: dt.date) -> pa.Table:
-        """The ticket_id of every ticket with a version on a day of first..last."""
+    def write_versioned_tickets(self, first: dt.date, last: dt.date, to: str) -> None:
+        """Write to `to` the ticket_id of every ticket with a version on a day of
+        first..last."""
 
     def commit(self, commit: Commit) -> None:
-        """Write the run's tables atomically, or raise and change nothing.
+        """Load the run's tables from their locations atomically, or raise and change
+        nothing.
 
         Raises AlreadyCommitted when a day already succeeded (unless replaying).
         """

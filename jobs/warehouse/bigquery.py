@@ -1,8 +1,9 @@
 """The cloud warehouse: a BigQuery dataset, with the same semantics as the DuckDB file.
 
-A commit stages each of the run's tables as a Parquet object in the staging
-bucket, loads it into a per-run staging table (in `<dataset>_staging`, whose
-default expiration removes leftovers of killed runs), and then runs the shared
+A commit loads each of the run's tables, the Parquet files Spark's executors wrote
+to the run's staging in the staging bucket, by wildcard URI into a per-run staging
+table (in `<dataset>_staging`, whose default expiration removes leftovers of killed
+runs), and then runs the shared
 statements of `statements.py` as one multi-statement transaction: either every
 table of the day changes, or none does. A concurrent commit of the same day
 fails inside that transaction on the ALREADY_COMMITTED guard.
@@ -17,6 +18,7 @@ emulators instead of Google.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import os
 import re
@@ -149,24 +151,45 @@ class BigQueryWarehouse:
         )
         self._execute(end_attempts_statement(discard=status == "discard"), params)
 
-    def prior_state(self, ticket_ids: pa.Table) -> pa.Table:
-        ids = ticket_ids.column("ticket_id").to_pylist()
-        return self._select(prior_state_query(), {"ticket_ids": ids}, "fact_tickets")
+    def write_prior_state(self, keys: str, to: str) -> None:
+        self._export_keyed(prior_state_query, {}, keys, to)
 
-    def state_as_of(self, day: dt.date, ticket_ids: pa.Table) -> pa.Table:
-        params = {"day": day, "ticket_ids": ticket_ids.column("ticket_id").to_pylist()}
-        return self._select(state_as_of_query(), params, "fact_tickets")
+    def write_state_as_of(self, day: dt.date, keys: str, to: str) -> None:
+        self._export_keyed(state_as_of_query, {"day": day}, keys, to)
 
-    def versioned_tickets(self, first: dt.date, last: dt.date) -> pa.Table:
+    def write_versioned_tickets(self, first: dt.date, last: dt.date, to: str) -> None:
         params = {"first_day": first, "last_day": last}
-        return self._select(versioned_tickets_query(), params)
+        self._export(versioned_tickets_query(), params, to)
+
+    def _export_keyed(self, query, params: dict, keys: str, to: str) -> None:
+        """Load the keys Spark wrote (one column, ticket_id) into a staging table of their
+        own, and export the keyed query."""
+        from google.cloud import bigquery
+
+        name = f"keys_{hashlib.sha256(keys.encode()).hexdigest()[:16]}"
+        staged = f"{self.staging_dataset}.{name}"
+        self._load_files(f"{keys}/*.parquet", staged, [bigquery.SchemaField("ticket_id", "STRING")])
+        try:
+            self._export(query(f"`{staged}`"), params, to)
+        finally:
+            self.client.delete_table(staged, not_found_ok=True)
+
+    def _export(self, sql: str, params: dict, to: str) -> None:
+        """Write a query's rows as Parquet files under the `gs://` folder `to` (EXPORT
+        DATA: https://cloud.google.com/bigquery/docs/reference/standard-sql/export-statements)."""
+        if not to.startswith("gs://"):
+            raise ValueError(f"BigQuery exports to Cloud Storage, not to {to}")
+        uri = exp.Literal.string(f"{to}/*.parquet").sql(dialect="bigquery")
+        self._execute(
+            f"EXPORT DATA OPTIONS (uri = {uri}, format = 'PARQUET', overwrite = true) "
+            f"AS {_inline(sql, params)}",
+            {},
+        )
 
     def commit(self, commit: Commit) -> None:
         from google.api_core.exceptions import GoogleAPICallError
 
-        missing = set(STAGED_TABLES) - set(commit.tables)
-        if missing:
-            raise ValueError(f"commit lacks staged table(s): {', '.join(sorted(missing))}")
+        commit.check_complete()
         prefix = _staging_prefix(commit.run_id)
         staged = self._stage(commit, prefix)
         faults.point("stage:done")
@@ -196,7 +219,8 @@ class BigQueryWarehouse:
     # -- staging --------------------------------------------------------------
 
     def _stage(self, commit: Commit, prefix: str) -> dict[str, str]:
-        """Upload each table as Parquet and load it into a per-run staging table.
+        """Load each table into a per-run staging table: the Parquet files the executors
+        wrote, by wildcard URI, and ingestion_state's few rows, uploaded from here.
 
         Returns the staging table of each name, as the statements refer to it.
         """
@@ -207,32 +231,37 @@ class BigQueryWarehouse:
         return staged
 
     def _load(self, commit: Commit, prefix: str, name: str) -> None:
+        if name == "ingestion_state":
+            target = schemas.table(name).arrow_schema()
+            buffer = io.BytesIO()
+            pq.write_table(commit.ingestion_state.select(target.names).cast(target), buffer)
+            blob_name = f"commits/{prefix}/{name}.parquet"
+            self.storage.bucket(self.gcp.staging_bucket).blob(blob_name).upload_from_string(
+                buffer.getvalue(), content_type="application/octet-stream"
+            )
+            faults.point(f"stage:uploaded:{name}")
+            source = f"gs://{self.gcp.staging_bucket}/{blob_name}"
+        else:
+            source = f"{commit.tables[name]}/*.parquet"
+        table = f"{self.staging_dataset}.{prefix}_{name}"
+        self._load_files(source, table, _schema_fields(schemas.table(name)))
+        faults.point(f"stage:loaded:{name}")
+
+    def _load_files(self, source: str, table: str, fields: list) -> None:
+        """Load the Parquet at `source` (a URI, perhaps with a wildcard) into `table`."""
         from google.cloud import bigquery
 
-        table = schemas.table(name)
-        target = table.arrow_schema()
-        rows = commit.tables[name].select(target.names).cast(target)
-        buffer = io.BytesIO()
-        pq.write_table(rows, buffer)
-        blob_name = f"commits/{prefix}/{name}.parquet"
-        self.storage.bucket(self.gcp.staging_bucket).blob(blob_name).upload_from_string(
-            buffer.getvalue(), content_type="application/octet-stream"
-        )
-        faults.point(f"stage:uploaded:{name}")
-        staging_table = f"{self.staging_dataset}.{prefix}_{name}"
         # Created with the declared schema first: a load then cannot infer other types.
-        resource = bigquery.Table(staging_table, schema=_schema_fields(table))
-        self.client.create_table(resource, exists_ok=True)
+        self.client.create_table(bigquery.Table(table, schema=fields), exists_ok=True)
         self.client.load_table_from_uri(
-            f"gs://{self.gcp.staging_bucket}/{blob_name}",
-            staging_table,
+            source,
+            table,
             job_config=bigquery.LoadJobConfig(
                 source_format=bigquery.SourceFormat.PARQUET,
                 write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
                 parquet_options=_list_inference(),
             ),
         ).result()
-        faults.point(f"stage:loaded:{name}")
 
     def _drop_staging(self, prefix: str) -> None:
         # Best effort: the staging dataset's default expiration and the bucket's lifecycle

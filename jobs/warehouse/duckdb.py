@@ -3,8 +3,10 @@
 DuckDB lets one process at a time open a file for writing, so every operation
 opens the file, does its work and closes it again (retrying while another
 process holds it); within one process a lock per file serializes threads. A
-commit is one DuckDB transaction: the run's Arrow tables are registered as
-views and the shared statements run between BEGIN and COMMIT.
+commit is one DuckDB transaction: the Parquet files Spark's executors wrote to
+the run's staging are read as views and the shared statements run between
+BEGIN and COMMIT. Keyed reads go the other way: the query's rows are written as
+Parquet to the run's staging, where the executors read them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import functools
 import re
 import threading
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +28,7 @@ import sqlglot
 
 from jobs import faults, schemas
 from jobs.config import Settings
-from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit
+from jobs.warehouse import AlreadyCommitted, Attempt, Commit
 from jobs.warehouse.statements import (
     ALREADY_COMMITTED,
     attempts_parameters,
@@ -42,9 +46,9 @@ _LOCKS_GUARD = threading.Lock()
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
-# DuckDB's buffers for one connection, capped: the staged tables are already in this
-# process as Arrow, next to Spark's JVM, and DuckDB's default (80 % of RAM) raised the
-# run's peak (docs/performance.md). What does not fit spills to <warehouse>.tmp/.
+# DuckDB's buffers for one connection, capped: it runs in the driver's process, next to
+# Spark's JVM, and DuckDB's default (80 % of RAM) raised the run's peak
+# (docs/performance.md). What does not fit spills to <warehouse>.tmp/.
 MEMORY_LIMIT = "256MB"
 
 
@@ -52,6 +56,12 @@ MEMORY_LIMIT = "256MB"
 def to_duckdb(sql: str) -> str:
     """Transpile one statement from BigQuery's dialect."""
     return sqlglot.transpile(sql, read="bigquery", write="duckdb")[0]
+
+
+def _bound(sql: str, params: dict) -> tuple[str, dict]:
+    """The statement in DuckDB's dialect, and the parameters it names."""
+    statement = to_duckdb(sql)
+    return statement, {name: params[name] for name in _PARAMETER.findall(statement)}
 
 
 def from_settings(settings: Settings) -> DuckDBWarehouse:
@@ -96,9 +106,7 @@ class DuckDBWarehouse:
     def _run(
         self, con: duckdb.DuckDBPyConnection, sql: str, params: dict
     ) -> duckdb.DuckDBPyConnection:
-        statement = to_duckdb(sql)
-        used = {name: params[name] for name in _PARAMETER.findall(statement)}
-        return con.execute(statement, used)
+        return con.execute(*_bound(sql, params))
 
     # -- the Warehouse interface ---------------------------------------------
 
@@ -160,31 +168,37 @@ class DuckDBWarehouse:
         with self._connect() as con:
             self._run(con, end_attempts_statement(discard=status == "discard"), params)
 
-    def prior_state(self, ticket_ids: pa.Table) -> pa.Table:
-        ids = ticket_ids.column("ticket_id").to_pylist()
-        with self._connect(read_only=True) as con:
-            return self._run(con, prior_state_query(), {"ticket_ids": ids}).to_arrow_table()
+    def write_prior_state(self, keys: str, to: str) -> None:
+        self._write_keyed(prior_state_query, {}, keys, to)
 
-    def state_as_of(self, day: dt.date, ticket_ids: pa.Table) -> pa.Table:
-        params = {"day": day, "ticket_ids": ticket_ids.column("ticket_id").to_pylist()}
-        with self._connect(read_only=True) as con:
-            return self._run(con, state_as_of_query(), params).to_arrow_table()
+    def write_state_as_of(self, day: dt.date, keys: str, to: str) -> None:
+        self._write_keyed(state_as_of_query, {"day": day}, keys, to)
 
-    def versioned_tickets(self, first: dt.date, last: dt.date) -> pa.Table:
+    def write_versioned_tickets(self, first: dt.date, last: dt.date, to: str) -> None:
         params = {"first_day": first, "last_day": last}
         with self._connect(read_only=True) as con:
-            return self._run(con, versioned_tickets_query(), params).to_arrow_table()
+            _copy_to(self._relation(con, versioned_tickets_query(), params), to)
+
+    def _write_keyed(self, query, params: dict, keys: str, to: str) -> None:
+        with self._connect(read_only=True) as con:
+            # A temporary view: a read-only connection may create nothing in the file.
+            path = _files(keys).replace("'", "''")
+            con.execute(f"CREATE TEMP VIEW run_keys AS SELECT * FROM read_parquet('{path}')")
+            _copy_to(self._relation(con, query("run_keys"), params), to)
+
+    def _relation(self, con: duckdb.DuckDBPyConnection, sql: str, params: dict):
+        statement, used = _bound(sql, params)
+        return con.sql(statement, params=used or None)
 
     def commit(self, commit: Commit) -> None:
-        missing = set(STAGED_TABLES) - set(commit.tables)
-        if missing:
-            raise ValueError(f"commit lacks staged table(s): {', '.join(sorted(missing))}")
+        commit.check_complete()
         params = commit.parameters()
         with self._connect() as con:
-            for name in STAGED_TABLES:
-                target = schemas.table(name).arrow_schema()
-                staged = commit.tables[name].select(target.names).cast(target)
-                con.register(_stage(name), staged)
+            # The Parquet the executors wrote, read inside the transaction: no table of the
+            # run passes through Python.
+            for name, location in commit.tables.items():
+                con.read_parquet(_files(location)).create_view(_stage(name))
+            con.register(_stage("ingestion_state"), commit.ingestion_state)
             faults.point("commit:staged")
             con.begin()
             try:
@@ -211,6 +225,26 @@ class DuckDBWarehouse:
 
 def _stage(name: str) -> str:
     return f"stage_{name}"
+
+
+def _local_path(location: str) -> Path:
+    """The folder of a `file://` location (jobs/staging.py makes them from paths)."""
+    parsed = urllib.parse.urlparse(location)
+    if parsed.scheme not in ("file", ""):
+        raise ValueError(f"the DuckDB warehouse reads and writes local files, not {location}")
+    return Path(urllib.request.url2pathname(parsed.path))
+
+
+def _files(location: str) -> str:
+    """The Parquet files of a location: Spark's `_SUCCESS` and `.crc` files are not."""
+    return str(_local_path(location) / "*.parquet")
+
+
+def _copy_to(relation: duckdb.DuckDBPyRelation, location: str) -> None:
+    """Write a query's rows as one Parquet file in the folder `location`."""
+    folder = _local_path(location)
+    folder.mkdir(parents=True, exist_ok=True)
+    relation.write_parquet(str(folder / "part-0.parquet"))
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -1,8 +1,8 @@
 """The SQL of a run, written once in BigQuery's dialect and built from schemas/.
 
 The DuckDB warehouse transpiles these statements with sqlglot; BigQuery runs
-them as they are. Staging table names are supplied by the caller (registered
-Arrow tables locally, per-run staging tables in BigQuery).
+them as they are. Staging table names are supplied by the caller (views over the
+run's Parquet files locally, per-run staging tables in BigQuery).
 """
 
 from __future__ import annotations
@@ -126,17 +126,18 @@ def _close_attempts(staged: str) -> str:
     )
 
 
-def prior_state_query() -> str:
-    """Open tickets and the tickets of the run's extracts: the only fact rows a run reads."""
+def prior_state_query(keys: str) -> str:
+    """Open tickets and the tickets of the run's extracts (the ticket_id of each row of
+    the table `keys`): the only fact rows a run reads."""
     return (
-        "SELECT * FROM fact_tickets "
-        "WHERE is_open OR ticket_id IN (SELECT id FROM UNNEST(@ticket_ids) AS id)"
+        f"SELECT * FROM fact_tickets WHERE is_open OR ticket_id IN (SELECT ticket_id FROM {keys})"
     )
 
 
-def state_as_of_query() -> str:
+def state_as_of_query(keys: str) -> str:
     """Each ticket's version on @day, as fact_tickets rows: the tickets open that day and
-    @ticket_ids (a replay's prior state, read from the history instead of the raw rows)."""
+    those of the table `keys` (a replay's prior state, read from the history instead of
+    the raw rows)."""
     columns = [
         "valid_from AS last_business_date" if c == "last_business_date" else c
         for c in table("fact_tickets").column_names
@@ -144,7 +145,7 @@ def state_as_of_query() -> str:
     return (
         f"SELECT {', '.join(columns)} FROM fact_tickets_history "
         "WHERE valid_from <= @day AND (valid_to IS NULL OR valid_to >= @day) "
-        "AND (is_open OR ticket_id IN (SELECT id FROM UNNEST(@ticket_ids) AS id))"
+        f"AND (is_open OR ticket_id IN (SELECT ticket_id FROM {keys}))"
     )
 
 

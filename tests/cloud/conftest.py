@@ -53,6 +53,16 @@ def cloud_env(emulators_running) -> Iterator[emulators.Emulators]:
         yield emulators_running
 
 
+def mounted(spark, emulators_running: emulators.Emulators, settings: Settings) -> Settings:
+    """`settings`, its staging bucket mounted in `spark` where the storage emulator keeps
+    it: the executors write the run's staging by its gs:// name, as on Dataproc, and
+    BigQuery's loads and exports reach the same files (rehearsal/emulators.py)."""
+    from rehearsal import batch
+
+    batch.mount_in(spark, batch.staging_mount(emulators_running.storage_root, settings))
+    return settings
+
+
 @pytest.fixture(scope="session")
 def cloud_env_dir(tmp_path_factory) -> Path:
     """An environment folder holding `cloud`: env/dev over the small world's window."""

@@ -15,7 +15,7 @@ import pytest
 
 from jobs import pipeline, state
 from jobs.landing.local import LocalLanding
-from tests.cloud.conftest import fresh_cloud_settings
+from tests.cloud.conftest import fresh_cloud_settings, mounted
 from tests.conftest import BACKFILL_TO, WORLD_END, WORLD_START, World
 from tests.e2e.corrections import correct
 from tests.e2e.tables import DATA_TABLES, warehouse_rows
@@ -41,7 +41,7 @@ def test_a_corrected_day_replayed_in_bigquery_equals_a_clean_run(
     folder = tmp_path / "landing"
     shutil.copytree(small_world.landing, folder)
     landing = LocalLanding(folder)
-    cloud = context(fresh_cloud_settings(cloud_env_dir), landing, spark)
+    cloud = context(mounted(spark, cloud_env, fresh_cloud_settings(cloud_env_dir)), landing, spark)
     load(cloud)
 
     correct(folder, CORRECTED_DAY, WORLD_END)

@@ -15,11 +15,11 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
-from jobs import pipeline, resources, schemas
+from jobs import pipeline, resources, schemas, staging
 from jobs.warehouse import AlreadyCommitted
 from jobs.warehouse.bigquery import BigQueryWarehouse, SchemaMismatch
 from jobs.warehouse.statements import commit_statements
-from tests.cloud.conftest import fresh_cloud_settings
+from tests.cloud.conftest import fresh_cloud_settings, mounted
 from tests.conftest import BACKFILL_TO, WORLD_END, WORLD_START, World
 from tests.e2e.tables import warehouse_rows
 
@@ -56,7 +56,7 @@ def both(small_world: World, cloud_env, cloud_env_dir, spark, tmp_path_factory):
     duck_settings = small_world.with_warehouse(tmp_path_factory.mktemp("duck") / "w.duckdb")
     duck = _context(duck_settings, landing, spark)
     _backfill_then_daily(duck)
-    cloud = _context(fresh_cloud_settings(cloud_env_dir), landing, spark)
+    cloud = _context(mounted(spark, cloud_env, fresh_cloud_settings(cloud_env_dir)), landing, spark)
     _backfill_then_daily(cloud)
     return duck, cloud
 
@@ -81,13 +81,13 @@ def test_state_in_bigquery_says_every_day_succeeded_once(both):
 
 
 def test_a_failure_between_any_two_statements_leaves_nothing_behind(
-    both, cloud_env_dir, small_world: World, spark, monkeypatch
+    both, cloud_env, cloud_env_dir, small_world: World, spark, monkeypatch
 ):
     """Every commit statement in turn fails inside the transaction; the tables stay as
     they were and the day is recorded as failed; then the day commits normally."""
     from jobs.landing.local import LocalLanding
 
-    settings = fresh_cloud_settings(cloud_env_dir)
+    settings = mounted(spark, cloud_env, fresh_cloud_settings(cloud_env_dir))
     ctx = _context(settings, LocalLanding(small_world.landing), spark)
     assert pipeline.backfill(ctx, WORLD_START, WORLD_START + dt.timedelta(days=1)).ok
     before = snapshot(ctx.warehouse)
@@ -111,7 +111,7 @@ def test_a_repeated_commit_of_a_day_is_refused_and_changes_nothing(
 ):
     from jobs.landing.local import LocalLanding
 
-    settings = fresh_cloud_settings(cloud_env_dir)
+    settings = mounted(spark, cloud_env, fresh_cloud_settings(cloud_env_dir))
     ctx = _context(settings, LocalLanding(small_world.landing), spark)
     captured = []
     original = BigQueryWarehouse.commit
@@ -121,6 +121,7 @@ def test_a_repeated_commit_of_a_day_is_refused_and_changes_nothing(
         return original(self, commit)
 
     monkeypatch.setattr(BigQueryWarehouse, "commit", keep)
+    monkeypatch.setattr(staging.RunStaging, "remove", lambda self: None)  # files kept
     assert pipeline.daily(ctx, max_days=1).committed == [WORLD_START]
     before = snapshot(ctx.warehouse)
     with pytest.raises(AlreadyCommitted, match=str(WORLD_START)):

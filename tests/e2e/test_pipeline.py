@@ -93,15 +93,35 @@ def test_runs_leave_no_staging_behind(built):
         assert list(folder.iterdir()) == [], name
 
 
-def test_a_one_run_process_ends_spark_before_its_commit(small_world: World, spark, tmp_path):
-    """The command line's backfill and replay free the JVM's memory for the commit."""
-    order = []
+def test_no_table_passes_through_the_driver(small_world: World, spark, tmp_path, monkeypatch):
+    """Tables go from the executors to the warehouse and back as files: a run that may
+    not turn a frame into Arrow or a frame of driver rows still commits, replay too."""
+    from pyspark.sql import DataFrame, SparkSession
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a table passed through the driver")
+
     ctx = _context(small_world.with_warehouse(tmp_path / "w.duckdb"), spark)
-    commit = ctx.warehouse.commit
-    ctx.warehouse.commit = lambda c: (order.append("commit"), commit(c))[1]
-    ctx.release_spark = lambda: order.append("released")  # the shared session lives on
+    monkeypatch.setattr(DataFrame, "toArrow", refused)
+    monkeypatch.setattr(DataFrame, "toPandas", refused)
+    monkeypatch.setattr(SparkSession, "createDataFrame", refused)
     assert pipeline.backfill(ctx, WORLD_START, WORLD_START + dt.timedelta(days=1)).ok
-    assert order == ["released", "commit"] and ctx.spark is None
+    assert pipeline.daily(ctx).ok
+    assert pipeline.replay(ctx, WORLD_START + dt.timedelta(days=1)).ok
+
+
+def test_an_unwritable_staging_fails_the_run_in_one_line_and_commits_nothing(
+    small_world: World, spark, tmp_path
+):
+    warehouse = tmp_path / "w.duckdb"
+    Path(f"{warehouse}.staging").write_text("a file where the staging folder should be")
+    ctx = _context(small_world.with_warehouse(warehouse), spark)
+    outcome = pipeline.backfill(ctx, WORLD_START, WORLD_START + dt.timedelta(days=1))
+    day, error = outcome.failed
+    assert day == WORLD_START and "\n" not in error
+    assert error.startswith(f"StagingError: cannot write the run's staging {warehouse.as_uri()}")
+    assert rows(warehouse, "SELECT COUNT(*) FROM fact_tickets") == [(0,)]
+    assert {s for (s,) in rows(warehouse, "SELECT status FROM ingestion_state")} == {"failed"}
 
 
 def test_every_day_succeeded_once(built):

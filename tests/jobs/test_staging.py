@@ -7,6 +7,8 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import pytest
+
 from jobs import config, staging
 
 NOW = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
@@ -51,9 +53,34 @@ def test_where_an_environment_stages():
     assert staging.root_for(config.load("dev")) == "gs://ops-tickets-dev-staging/spark"
 
 
-def test_a_cloud_environment_on_a_spark_without_the_connector_stages_locally(spark):
-    """The cloud tests run a gcp environment's job on local Spark, which has no gs://."""
-    root = staging.root_in(spark, config.load("dev"))
-    assert root.startswith("file:///") and root.endswith("/tickets-staging-dev")
+def test_a_staging_this_spark_cannot_reach_fails_naming_the_connector(spark, monkeypatch):
+    """A gcp environment's job on a Spark without the Cloud Storage connector stops before
+    any work, saying what is missing. (A scheme no Spark has: a test session may have
+    gs:// mounted by the cloud tests.)"""
+    monkeypatch.setattr(staging, "root_for", lambda settings: "nofs://bucket/spark")
+    with pytest.raises(staging.StagingError) as raised:
+        staging.for_run(spark, config.load("dev"), "run-1")
+    assert str(raised.value) == (
+        "this Spark cannot write the staging nofs://bucket/spark: it has no nofs:// file "
+        "system (the Cloud Storage connector, which Dataproc's runtime bundles)"
+    )
+    monkeypatch.undo()
     local = config.load("local")
-    assert staging.root_in(spark, local) == staging.root_for(local)  # file:// is always there
+    assert staging.for_run(spark, local, "run-1").uri == f"{staging.root_for(local)}/run-1"
+
+
+def test_a_write_the_storage_refuses_is_one_line_naming_the_location(spark, tmp_path):
+    (tmp_path / "staging").write_text("a file where the staging folder should be")
+    run = staging.RunStaging(spark, (tmp_path / "staging").as_uri(), "run-1")
+    with pytest.raises(staging.StagingError) as raised:
+        run.write(spark.range(3), "rows", 1)
+    message = str(raised.value)
+    assert message.startswith(f"cannot write the run's staging {run.uri}/rows: ")
+    assert "ParentNotDirectoryException" in message and "\n" not in message
+
+
+def test_a_write_that_fails_on_its_data_is_not_a_staging_failure(spark, tmp_path):
+    run = staging.RunStaging(spark, tmp_path.as_uri(), "run-1")
+    with pytest.raises(Exception) as raised:
+        run.write(spark.range(3).selectExpr("assert_true(id < 0) AS broken"), "rows", 1)
+    assert not isinstance(raised.value, staging.StagingError)

@@ -4,11 +4,12 @@
 
 The spec names the environment (`env_dir`, `env`), the landing folder, the
 warehouse (`{"kind": "duckdb", "path": ...}` or `{"kind": "bigquery",
-"dataset": ..., "landing_bucket": ..., "staging_bucket": ...}`) and the run
-(`mode` daily / replay / backfill, with `day` or `first` and `last`). Spark
-always reads the extracts from the local folder: reading gs:// needs the Cloud
-Storage connector that Dataproc ships and this machine cannot fetch, so a
-BigQuery run is wired here instead of through `jobs.resources`.
+"dataset": ..., "landing_bucket": ..., "staging_bucket": ..., "storage_root": ...}`)
+and the run (`mode` daily / replay / backfill, with `day` or `first` and `last`).
+Spark always reads the extracts from the local folder: reading gs:// needs the Cloud
+Storage connector that Dataproc ships and this machine cannot fetch, so a BigQuery run
+is wired here instead of through `jobs.resources`. Its staging bucket is mounted where
+the storage emulator keeps it (`storage_root`), as the rehearsal mounts it.
 
 Kill points come from the environment (`TICKETS_KILL_AT`, jobs/faults.py). The
 outcome is printed as one JSON line; the exit code is 0 when the run did not fail.
@@ -51,8 +52,11 @@ def context_for(spec: dict, spark) -> pipeline.Context:
         warehouse = DuckDBWarehouse(settings.local.warehouse)
     else:
         from jobs.warehouse.bigquery import BigQueryWarehouse
+        from rehearsal import batch
 
         warehouse = BigQueryWarehouse(settings.gcp)
+        root = Path(spec["warehouse"]["storage_root"])
+        batch.mount_in(spark, batch.staging_mount(root, settings))
     warehouse.ensure_tables()
     landing = LocalLanding(Path(spec["landing"]))
     return pipeline.Context(settings=settings, landing=landing, warehouse=warehouse, spark=spark)

@@ -44,21 +44,23 @@ ONE_DAY = dt.timedelta(days=1)
 CHILD_TIMEOUT_S = 600
 
 # Kill points by phase, in the order a run reaches them (names as in jobs/).
-READING = ["run:start", "read:inspected", "attempts:started"]
+READING = ["run:start", "read:inspected", "attempts:started", "staging:swept"]
 TRANSFORMING = [
     "transform:validated",  # after the Spark read of the extract and validation
     "transform:versions",
     "transform:touched",
     "read:prior_state",
     "transform:timeline",
-    "transform:before_to_arrow",
-    "transform:to_arrow",
+    "transform:before_tables",
+    "stage:written:tickets_raw",  # the executors are writing the run's tables
+    "stage:written:fact_tickets",
+    "transform:tables_written",
     "transform:computed",
 ]
 AROUND_COMMIT = ["before_commit", "commit:returned", "run:end"]
 DUCKDB_COMMIT = ["commit:staged", *(f"commit:{n}" for n in range(15)), "commit:committed"]
 BIGQUERY_STAGING = [
-    *(f"stage:uploaded:{name}" for name in STAGED_TABLES),
+    "stage:uploaded:ingestion_state",  # the one table this process uploads
     *(f"stage:loaded:{name}" for name in STAGED_TABLES),
     "stage:done",
     "commit:script_ready",
@@ -108,14 +110,14 @@ def full_sweep(kind: str) -> list[Item]:
         inside = [commit[0], *commit[1:-1:3], commit[-2], commit[-1]]
     else:
         tables = ("tickets_raw", "fact_tickets", "daily_ops_metrics", "ingestion_state")
-        inside = [f"stage:{step}:{t}" for step in ("uploaded", "loaded") for t in tables]
+        inside = ["stage:uploaded:ingestion_state", *(f"stage:loaded:{t}" for t in tables)]
         inside += ["stage:done", "commit:script_ready", "commit:script_done"]
     daily = ["plan:next_day", *READING, *TRANSFORMING, "before_commit", *inside]
     daily += ["commit:returned", "run:end"]
     if kind == "bigquery":
         daily.insert(3, "attempts:inserted")
     replay_commit = commit_points(kind, "replay")
-    replay = ["run:start", "read:history", "transform:to_arrow"]
+    replay = ["run:start", "read:history", "transform:tables_written"]
     replay += [replay_commit[len(replay_commit) // 2], "commit:returned"]
     backfill = ["attempts:started", "transform:timeline", "before_commit"]
     backfill += [commit_points(kind, "backfill")[len(commit) // 2]]
@@ -228,7 +230,9 @@ def duckdb_spec(env_dir: Path, env: str, landing: Path, path: Path) -> dict:
     }
 
 
-def bigquery_spec(env_dir: Path, env: str, landing: Path, gcp) -> dict:
+def bigquery_spec(env_dir: Path, env: str, landing: Path, gcp, storage_root: Path) -> dict:
+    """A BigQuery run's spec; `storage_root` is where the storage emulator keeps objects,
+    which the run's Spark mounts as gs:// for its staging (child.py)."""
     return {
         "env_dir": str(env_dir),
         "env": env,
@@ -238,6 +242,7 @@ def bigquery_spec(env_dir: Path, env: str, landing: Path, gcp) -> dict:
             "dataset": gcp.dataset,
             "landing_bucket": gcp.landing_bucket,
             "staging_bucket": gcp.staging_bucket,
+            "storage_root": str(storage_root),
         },
     }
 

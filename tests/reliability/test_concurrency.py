@@ -89,7 +89,9 @@ def test_eight_threads_on_bigquery_commit_the_day_once(
     from tests.cloud.conftest import fresh_cloud_settings
 
     gcp = fresh_cloud_settings(cloud_env_dir).gcp
-    spec = harness.bigquery_spec(cloud_env_dir, "cloud", small_world.landing, gcp)
+    spec = harness.bigquery_spec(
+        cloud_env_dir, "cloud", small_world.landing, gcp, cloud_env.storage_root
+    )
     _prepared(spec, spark, "bigquery")
     _assert_one_commit(
         harness.concurrent_threads(

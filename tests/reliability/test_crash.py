@@ -58,7 +58,9 @@ def test_killed_anywhere_on_bigquery_the_next_run_converges(
     from tests.cloud.conftest import fresh_cloud_settings
 
     gcp = fresh_cloud_settings(cloud_env_dir).gcp
-    spec = harness.bigquery_spec(cloud_env_dir, "cloud", small_world.landing, gcp)
+    spec = harness.bigquery_spec(
+        cloud_env_dir, "cloud", small_world.landing, gcp, cloud_env.storage_root
+    )
     target = harness.Target.build("bigquery", spec, spark)
     assert isinstance(target.ctx.landing, LocalLanding)
     _assert_all_converged(
