@@ -106,6 +106,11 @@ class GcpSettings:
     batch_driver_memory_overhead: str
     batch_executor_memory: str
     batch_executor_memory_overhead: str
+    # The most executors dynamic allocation may run for one batch: a daily batch, and a
+    # backfill or replay. Dataproc Serverless starts every batch with 2, its minimum;
+    # docs/scale.md sizes these by volume.
+    batch_daily_max_executors: int
+    batch_backfill_max_executors: int
     # VPC flow logs of the batches' subnetwork: the share of flows sampled (0 to 1), and
     # INCLUDE_ALL_METADATA or EXCLUDE_ALL_METADATA; both drive the logs' volume and cost.
     flow_log_sampling: float
@@ -228,6 +233,7 @@ def _parse(raw: dict, path: Path) -> Settings:
                 continue
             read = {
                 "bool": section.bool,
+                "int": section.int,
                 "float": section.float,
                 "tuple[str, ...]": section.principals,
             }.get(f.type)
@@ -304,6 +310,9 @@ BATCH_CORES = 4
 # provider's google_compute_subnetwork `log_config.metadata`, read 2026-12-07).
 FLOW_LOG_METADATA = ("INCLUDE_ALL_METADATA", "EXCLUDE_ALL_METADATA")
 MEMORY_PER_CORE_MB = (1024, 7424)
+# The fewest executors a batch runs: spark.dynamicAllocation.minExecutors' default and
+# minimum (cloud.google.com/dataproc-serverless/docs/concepts/properties, read 2026-12-07).
+MIN_EXECUTORS = 2
 _JVM_MEMORY = re.compile(r"(\d+)([mg])")
 
 
@@ -336,6 +345,13 @@ def _checked_gcp(gcp: GcpSettings, path: Path) -> GcpSettings:
                 f"{path}: a Dataproc {role} of {BATCH_CORES} cores holds {low * BATCH_CORES}m to "
                 f"{high * BATCH_CORES}m with its overhead; gcp.batch_{role}_memory makes {total}m"
             )
+    if not MIN_EXECUTORS <= gcp.batch_daily_max_executors <= gcp.batch_backfill_max_executors:
+        raise ConfigError(
+            f"{path}: gcp.batch_daily_max_executors and gcp.batch_backfill_max_executors must "
+            f"be at least {MIN_EXECUTORS} (Dataproc Serverless's minimum), the daily at most "
+            f"the backfill's; they are {gcp.batch_daily_max_executors} and "
+            f"{gcp.batch_backfill_max_executors}"
+        )
     if not 0 < gcp.flow_log_sampling <= 1:
         raise ConfigError(
             f"{path}: gcp.flow_log_sampling must be in (0, 1], not {gcp.flow_log_sampling}"

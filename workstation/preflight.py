@@ -69,7 +69,7 @@ class Quota:
 
 CPUS = Quota(
     "CPUS", "CPUS-per-project-region", "compute.googleapis.com/cpus",
-    "BACKFILL_MAX_EXECUTORS in functions/runners/dataproc.py",
+    "gcp.batch_backfill_max_executors in env/<name>/config.toml",
 )  # fmt: skip
 DISKS = Quota(
     "DISKS_TOTAL_GB", "DISKS-TOTAL-GB-per-project-region",
@@ -114,8 +114,8 @@ def batch_needs(settings: Settings) -> dict[Quota, Need]:
 
     runner = dataproc.DataprocRunner(settings, environ=_SIZING_ONLY)
     shapes = {  # what start() and submit_backfill() / submit_replay() pass build_batch
-        "daily": (dataproc.DAILY_MAX_EXECUTORS, dataproc.DAILY_TTL_SECONDS),
-        "backfill": (dataproc.BACKFILL_MAX_EXECUTORS, dataproc.BACKFILL_TTL_SECONDS),
+        "daily": (settings.gcp.batch_daily_max_executors, dataproc.DAILY_TTL_SECONDS),
+        "backfill": (settings.gcp.batch_backfill_max_executors, dataproc.BACKFILL_TTL_SECONDS),
     }
     largest: dict[Quota, Need] = {}
     for shape, (executors, ttl) in shapes.items():

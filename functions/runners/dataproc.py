@@ -62,25 +62,22 @@ DIST = REPO_ROOT / "dist"  # tools/package.py writes dist/<env>/manifest.json he
 # 100 MB: the smallest shapes Dataproc Serverless offers are plenty, and the bill
 # is per DCU-second, so every knob is at or near its floor.
 SPARK_PROPERTIES = {
-    # 4 cores is the smallest driver and executor Serverless allows (4, 8 or 16);
-    # the driver does most of the work of a small run (Arrow collect, the commit).
+    # 4 cores is the smallest driver and executor Serverless allows (4, 8 or 16).
     "spark.driver.cores": str(BATCH_CORES),
     "spark.executor.cores": str(BATCH_CORES),
-    # Start with the minimum of two executors; dynamic allocation may add a few
-    # for a backfill, never the default of up to 1000.
+    # Start with the minimum of two executors; dynamic allocation may add up to the
+    # environment's bounds (env/<name>/config.toml), never the default of up to 1000.
     "spark.executor.instances": "2",
     "spark.dynamicAllocation.initialExecutors": "2",
     "spark.dynamicAllocation.minExecutors": "2",
     # What jobs/spark.py sets on a local session; on Dataproc the session comes
     # from spark-submit, so they are batch properties. Timestamps are UTC in the
-    # contract, the job moves data to and from Spark as Arrow, and PySpark does not
-    # record the Python call site of every DataFrame call.
+    # contract, the few rows the driver does collect come as Arrow, and PySpark does
+    # not record the Python call site of every DataFrame call.
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.python.sql.dataFrameDebugging.enabled": "false",
 }
-DAILY_MAX_EXECUTORS = "2"  # one day: the floor, no scale-out
-BACKFILL_MAX_EXECUTORS = "6"  # months in one job: a little room, still bounded
 # Dataproc ends a batch that runs longer than its ttl (default 4 h): a stuck day costs an hour.
 DAILY_TTL_SECONDS = 3600
 BACKFILL_TTL_SECONDS = 4 * 3600
@@ -164,7 +161,8 @@ class DataprocRunner:
     def start(self, day: dt.date) -> dict:
         """Submit the daily batch for `day` (or report the one already submitted)."""
         args = ["--env", self.settings.name, "daily", "--day", day.isoformat()]
-        result = self._submit(day_key(day), args, DAILY_MAX_EXECUTORS, DAILY_TTL_SECONDS)
+        executors = self.settings.gcp.batch_daily_max_executors
+        result = self._submit(day_key(day), args, executors, DAILY_TTL_SECONDS)
         return {**result, "business_date": day.isoformat()}
 
     def submit_replay(self, first: dt.date, landed: str, only: bool = False) -> dict:
@@ -173,7 +171,7 @@ class DataprocRunner:
         option = "--date" if only else "--from"
         args = ["--env", self.settings.name, "replay", option, first.isoformat()]
         result = self._submit(
-            replay_key(first, landed), args, BACKFILL_MAX_EXECUTORS, BACKFILL_TTL_SECONDS
+            replay_key(first, landed), args, self._backfill_executors, BACKFILL_TTL_SECONDS
         )
         return {**result, "days": f"{first}" if only else f"{first}..the last processed day"}
 
@@ -186,11 +184,16 @@ class DataprocRunner:
             "backfill", "--from", first.isoformat(), "--to", last.isoformat(),
         ]  # fmt: skip
         result = self._submit(
-            backfill_key(first, last), args, BACKFILL_MAX_EXECUTORS, BACKFILL_TTL_SECONDS
+            backfill_key(first, last), args, self._backfill_executors, BACKFILL_TTL_SECONDS
         )
         return {**result, "days": f"{first}..{last}"}
 
     # --- building the batch -------------------------------------------------------------
+
+    @property
+    def _backfill_executors(self) -> int:
+        """A backfill's or replay's bound: months in one job may scale out."""
+        return self.settings.gcp.batch_backfill_max_executors
 
     @property
     def parent(self) -> str:
@@ -198,7 +201,7 @@ class DataprocRunner:
         return f"projects/{gcp.project}/locations/{gcp.region}"
 
     def build_batch(
-        self, args: list[str], batch_id: str, max_executors: str, ttl_seconds: int
+        self, args: list[str], batch_id: str, max_executors: int, ttl_seconds: int
     ) -> dataproc_v1.Batch:
         """The batch request: code, arguments, runtime, network, identity, labels."""
         from google.cloud import dataproc_v1
@@ -215,7 +218,7 @@ class DataprocRunner:
             "spark.driver.memoryOverhead": gcp.batch_driver_memory_overhead,
             "spark.executor.memory": gcp.batch_executor_memory,
             "spark.executor.memoryOverhead": gcp.batch_executor_memory_overhead,
-            "spark.dynamicAllocation.maxExecutors": max_executors,
+            "spark.dynamicAllocation.maxExecutors": str(max_executors),
             # The job selects its environment (env/<name>/config.toml in the archive)
             # and stamps ingestion_state and its log lines with the batch id.
             "spark.dataproc.driverEnv.TICKETS_ENV": self.settings.name,
@@ -286,7 +289,7 @@ class DataprocRunner:
             self._client = _new_client(self.settings.gcp.region, self.environ)
         return self._client
 
-    def _submit(self, key: str, args: list[str], max_executors: str, ttl_seconds: int) -> dict:
+    def _submit(self, key: str, args: list[str], max_executors: int, ttl_seconds: int) -> dict:
         from google.api_core import exceptions
 
         for attempt in range(1, MAX_ATTEMPTS + 1):

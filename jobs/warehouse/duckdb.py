@@ -181,9 +181,7 @@ class DuckDBWarehouse:
 
     def _write_keyed(self, query, params: dict, keys: str, to: str) -> None:
         with self._connect(read_only=True) as con:
-            # A temporary view: a read-only connection may create nothing in the file.
-            path = _files(keys).replace("'", "''")
-            con.execute(f"CREATE TEMP VIEW run_keys AS SELECT * FROM read_parquet('{path}')")
+            _parquet_view(con, "run_keys", keys)
             _copy_to(self._relation(con, query("run_keys"), params), to)
 
     def _relation(self, con: duckdb.DuckDBPyConnection, sql: str, params: dict):
@@ -197,7 +195,7 @@ class DuckDBWarehouse:
             # The Parquet the executors wrote, read inside the transaction: no table of the
             # run passes through Python.
             for name, location in commit.tables.items():
-                con.read_parquet(_files(location)).create_view(_stage(name))
+                _parquet_view(con, _stage(name), location)
             con.register(_stage("ingestion_state"), commit.ingestion_state)
             faults.point("commit:staged")
             con.begin()
@@ -238,6 +236,14 @@ def _local_path(location: str) -> Path:
 def _files(location: str) -> str:
     """The Parquet files of a location: Spark's `_SUCCESS` and `.crc` files are not."""
     return str(_local_path(location) / "*.parquet")
+
+
+def _parquet_view(con: duckdb.DuckDBPyConnection, name: str, location: str) -> None:
+    """A temporary view of a location's Parquet files: it lives and dies with the
+    connection, so the warehouse file never keeps a view of a run's deleted staging (and a
+    read-only connection may create one)."""
+    path = _files(location).replace("'", "''")
+    con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{path}')")
 
 
 def _copy_to(relation: duckdb.DuckDBPyRelation, location: str) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs import graph, pipeline, resources
+from jobs import graph, pipeline, resources, schemas
 from tests.conftest import BACKFILL_TO, WORLD_END, WORLD_START, World
 from tests.e2e.tables import DATA_TABLES, rows, snapshot
 
@@ -91,6 +91,14 @@ def test_runs_leave_no_staging_behind(built):
         folder = Path(f"{built[name]}.staging")
         assert folder.is_dir(), folder  # the runs staged their layers there
         assert list(folder.iterdir()) == [], name
+
+
+def test_the_warehouse_holds_its_tables_and_nothing_of_the_runs(built):
+    """A commit reads the run's Parquet through views of its own connection: none is left
+    in the file, pointing at staging that is gone."""
+    for name in ("daily", "mixed", "backfill"):
+        found = rows(built[name], "SELECT table_name, table_type FROM information_schema.tables")
+        assert sorted(found) == sorted((t, "BASE TABLE") for t in schemas.tables()), name
 
 
 def test_no_table_passes_through_the_driver(small_world: World, spark, tmp_path, monkeypatch):

@@ -49,19 +49,19 @@ LABELS = {"env": "dev", "app": "ops-tickets", "managed-by": "cdktn"}
 DAY = dt.date(2025, 11, 1)
 
 
-def _properties(batch_id: str, max_executors: str) -> dict[str, str]:
+def _properties(batch_id: str, max_executors: int) -> dict[str, str]:
     return {
         "spark.driver.cores": "4",
         "spark.executor.cores": "4",
         # env/dev/config.toml's batch sizing
         "spark.driver.memory": "4g",
-        "spark.driver.memoryOverhead": "3g",
+        "spark.driver.memoryOverhead": "2g",
         "spark.executor.memory": "4g",
         "spark.executor.memoryOverhead": "1g",
         "spark.executor.instances": "2",
         "spark.dynamicAllocation.initialExecutors": "2",
         "spark.dynamicAllocation.minExecutors": "2",
-        "spark.dynamicAllocation.maxExecutors": max_executors,
+        "spark.dynamicAllocation.maxExecutors": str(max_executors),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.python.sql.dataFrameDebugging.enabled": "false",
@@ -139,7 +139,7 @@ def _check_daily_batch(fake: DataprocStandIn, batch_id: str, day: dt.date) -> No
     assert list(batch.pyspark_batch.python_file_uris) == [ARCHIVE, DEPS]
     assert list(batch.pyspark_batch.args) == ["--env", "dev", "daily", "--day", day.isoformat()]
     assert batch.runtime_config.version == "3.0"
-    assert dict(batch.runtime_config.properties) == _properties(batch_id, "2")
+    assert dict(batch.runtime_config.properties) == _properties(batch_id, 2)
     execution = batch.environment_config.execution_config
     assert execution.service_account == RUNNER_ACCOUNT
     assert execution.subnetwork_uri == SUBNETWORK
@@ -272,7 +272,7 @@ def test_a_backfill_batch_runs_the_range_in_one_job(runner, fake):
     ]  # fmt: skip
     assert batch.pyspark_batch.main_python_file_uri == ENTRYPOINT
     assert list(batch.pyspark_batch.python_file_uris) == [ARCHIVE, DEPS]
-    assert dict(batch.runtime_config.properties) == _properties(ident, "6")
+    assert dict(batch.runtime_config.properties) == _properties(ident, 6)
     assert batch.environment_config.execution_config.service_account == RUNNER_ACCOUNT
     assert batch.environment_config.execution_config.subnetwork_uri == SUBNETWORK
     _check_identity(batch.environment_config.execution_config)

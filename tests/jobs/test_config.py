@@ -88,6 +88,16 @@ def test_with_buckets_renames_them_for_another_project():
     assert config.with_buckets(gcp).landing_bucket == "other-proj-landing"
 
 
+def _dev_with(tmp_path, line: str):
+    """env/dev with the line of `line`'s key replaced by `line`."""
+    key = line.split(" = ")[0]
+    original = next(
+        text for text in (config.ENV_DIR / "dev" / "config.toml").read_text().splitlines()
+        if text.startswith(f"{key} = ")
+    )  # fmt: skip
+    return write_env(tmp_path, "sized", "dev", {original: line})
+
+
 @pytest.mark.parametrize(
     "line, problem",
     [
@@ -98,16 +108,24 @@ def test_with_buckets_renames_them_for_another_project():
     ],
 )
 def test_batch_memory_must_fit_a_dataproc_node_of_four_cores(tmp_path, line, problem):
-    key = line.split(" = ")[0]
-    original = next(
-        text for text in (config.ENV_DIR / "dev" / "config.toml").read_text().splitlines()
-        if text.startswith(f"{key} = ")
-    )  # fmt: skip
     with pytest.raises(config.ConfigError, match=re.escape(problem)):
-        write_env(tmp_path, "sized", "dev", {original: line})
+        _dev_with(tmp_path, line)
+
+
+@pytest.mark.parametrize(
+    "line, problem",
+    [
+        ("batch_daily_max_executors = 1", "must be at least 2 (Dataproc Serverless's minimum)"),
+        ("batch_daily_max_executors = 7", "the daily at most the backfill's; they are 7 and 6"),
+        ('batch_backfill_max_executors = "6"', "batch_backfill_max_executors"),
+    ],
+)
+def test_executor_bounds_are_checked(tmp_path, line, problem):
+    with pytest.raises(config.ConfigError, match=re.escape(problem)):
+        _dev_with(tmp_path, line)
 
 
 def test_the_batch_memory_of_each_environment_fits():
     for name in ("dev", "prod"):
         totals = config.batch_memory_mb(config.load(name).gcp)
-        assert totals == {"driver": 4096 + 3072, "executor": 4096 + 1024}
+        assert totals == {"driver": 4096 + 2048, "executor": 4096 + 1024}

@@ -83,7 +83,7 @@ def test_a_cpu_quota_below_the_backfill_fails_with_one_line_naming_quota_need_an
         f"ask for {BACKFILL_CPUS} or more at https://console.cloud.google.com/iam-admin/quotas"
         in line
     )
-    assert "BACKFILL_MAX_EXECUTORS" in line  # the other way out
+    assert "gcp.batch_backfill_max_executors" in line  # the other way out
 
 
 def test_enough_quota_passes_with_one_line_per_quota(dev, client, capsys):
