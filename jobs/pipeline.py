@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
 
 from jobs import extract, faults, graph, resources, staging, state
 from jobs.config import Settings
@@ -446,23 +447,18 @@ def _prior_state(
     to the warehouse as files and its rows come back as files, which the executors read:
     none of them passes through this process.
     """
-    spark, keys = ctx.session(), run_staging.location("touched")
+    keys, prior = run_staging.location("touched"), run_staging.location("prior")
+    # Typed as schemas/ declares fact_tickets, whatever types the warehouse wrote.
+    facts = spark_schema(table("fact_tickets"))
     if mode != "replay":
-        ctx.warehouse.write_prior_state(keys, run_staging.location("prior"))
-        return _read_facts(spark, run_staging.location("prior")), None
+        ctx.warehouse.write_prior_state(keys, prior)
+        return run_staging.read("prior", facts), None
     ctx.warehouse.write_versioned_tickets(first, last, run_staging.location("replaced"))
-    replaced = spark.read.schema("ticket_id STRING").parquet(run_staging.location("replaced"))
+    replaced = run_staging.read("replaced", StructType([facts["ticket_id"]]))
     faults.point("read:history")
     both = run_staging.write(touched.unionByName(replaced).distinct(), "replay_keys", 1)
-    day_before = first - dt.timedelta(days=1)
-    ctx.warehouse.write_state_as_of(day_before, both, run_staging.location("prior"))
-    return _read_facts(spark, run_staging.location("prior")), replaced
-
-
-def _read_facts(spark: SparkSession, location: str) -> DataFrame:
-    """fact_tickets rows a warehouse wrote as Parquet, typed as schemas/ declares them
-    whatever types the writer chose; the executors read them."""
-    return spark.read.schema(spark_schema(table("fact_tickets"))).parquet(location)
+    ctx.warehouse.write_state_as_of(first - dt.timedelta(days=1), both, prior)
+    return run_staging.read("prior", facts), replaced
 
 
 def _typed(frame: DataFrame, table_name: str) -> DataFrame:

@@ -27,6 +27,8 @@ import math
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
 
 from jobs.config import Settings
 
@@ -87,6 +89,19 @@ class RunStaging:
         # Coalesced again as read: one partition then plans as a single partition, which
         # satisfies every grouping, so a small run's aggregates and joins need no shuffle.
         return self.spark.read.parquet(location).coalesce(partitions)
+
+    def read(self, name: str, schema: StructType) -> DataFrame:
+        """The Parquet another writer left under `name` (a warehouse's export), typed by
+        `schema`. No file at all is no rows: an exporter may write none for an empty
+        result, and Spark refuses a path that does not exist."""
+        location = self.location(name)
+        fs, _ = self._filesystem(location)
+        jvm = self.spark.sparkContext._jvm
+        if not fs.globStatus(jvm.org.apache.hadoop.fs.Path(f"{location}/*.parquet")):
+            return self.spark.range(0).select(
+                *(F.lit(None).cast(f.dataType).alias(f.name) for f in schema.fields)
+            )
+        return self.spark.read.schema(schema).parquet(location)
 
     def location(self, name: str) -> str:
         """The folder of `name` in this run's staging."""

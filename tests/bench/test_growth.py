@@ -3,6 +3,7 @@
 import pytest
 
 from bench.growth import Point, _figures, exponent
+from bench.process_tree import Peaks
 
 SCALES = [0.5, 1.0, 2.0, 4.0]
 
@@ -27,8 +28,8 @@ def test_exponent_is_the_least_squares_slope():
 
 def test_a_failed_scale_is_reported_and_left_out_of_the_fit():
     points = [
-        Point(0.5, 10.0, 1.0, 1000, 1000),
-        Point(1.0, 20.0, 2.0, 2000, 2000),
+        Point(0.5, 10.0, 1.0, 1000, Peaks(tree=1000, python=400, descendants=600)),
+        Point(1.0, 20.0, 2.0, 2000, Peaks(tree=2000, python=400, descendants=1600)),
         Point(2.0, None, 4.0, 0, None, "SocketAuthServer (exit 1)"),
     ]
     figures = {what.strip(): (value, note) for what, value, note in _figures(points)}
@@ -38,6 +39,10 @@ def test_a_failed_scale_is_reported_and_left_out_of_the_fit():
     )
     assert figures["growth exponent: time ~ SCALE^k"][0] == "1.00"
     assert figures["growth exponent: peak memory ~ SCALE^k"][0] == "1.00"
+    # The Python driver's peak, apart: flat here, so its exponent is 0.
+    python_driver = figures["growth exponent: Python driver's peak ~ SCALE^k"]
+    assert python_driver[0] == "0.00"
+    assert python_driver[1].startswith("400 MB at SCALE 0.5, 400 MB at SCALE 1;")
     assert figures["backfill Jan-Oct at SCALE 0.5 (cold process)"][1].startswith(
-        "10.0 x baseline (1.0 s); 100 rows/s; peak 1000 MB"
+        "10.0 x baseline (1.0 s); 100 rows/s; peak 1000 MB (Python driver 400 MB, JVM 600 MB)"
     )

@@ -84,3 +84,16 @@ def test_a_write_that_fails_on_its_data_is_not_a_staging_failure(spark, tmp_path
     with pytest.raises(Exception) as raised:
         run.write(spark.range(3).selectExpr("assert_true(id < 0) AS broken"), "rows", 1)
     assert not isinstance(raised.value, staging.StagingError)
+
+
+def test_an_export_that_wrote_no_file_reads_as_no_rows(spark, tmp_path):
+    """A warehouse may export an empty result as no file at all (a fresh deployment's
+    first prior state is empty); Spark would refuse the missing path."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    run = staging.RunStaging(spark, tmp_path.as_uri(), "run-1")
+    schema = StructType([StructField("ticket_id", StringType())])
+    empty = run.read("prior", schema)
+    assert empty.schema == schema and empty.count() == 0
+    run.write(spark.createDataFrame([("T1",)], schema), "prior", 1)
+    assert [r.ticket_id for r in run.read("prior", schema).collect()] == ["T1"]
