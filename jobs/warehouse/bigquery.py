@@ -3,10 +3,13 @@
 A commit loads each of the run's tables, the Parquet files Spark's executors wrote
 to the run's staging in the staging bucket, by wildcard URI into a per-run staging
 table (in `<dataset>_staging`, whose default expiration removes leftovers of killed
-runs), and then runs the shared
-statements of `statements.py` as one multi-statement transaction: either every
-table of the day changes, or none does. A concurrent commit of the same day
-fails inside that transaction on the ALREADY_COMMITTED guard.
+runs), and then runs the shared statements of `statements.py` as one multi-statement
+transaction: either every table of the day changes, or none does. A concurrent
+commit of the same day fails inside that transaction on the ALREADY_COMMITTED guard.
+
+Keyed reads go the other way: the keys Spark wrote are loaded into a staging table,
+and `EXPORT DATA` writes the query's rows as Parquet to the run's staging, where the
+executors read them.
 
 Query parameters are bound as typed parameters for single statements; the
 commit script inlines them as literals (BigQuery scripts accept parameters, the
