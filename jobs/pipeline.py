@@ -20,7 +20,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from jobs import extract, faults, graph, resources, staging, state
+from jobs import extract, failures, faults, graph, resources, staging, state
 from jobs.config import Settings
 from jobs.extract import UnreadableExtract
 from jobs.landing import Landing
@@ -262,10 +262,9 @@ def _commit_days(
         return
     except Exception as exc:
         steps.close()
-        ctx.warehouse.end_attempts(
-            attempts, run_id, "failed", f"{type(exc).__name__}: {exc}"[:2000]
-        )
-        outcome.failed = (days[0], f"{type(exc).__name__}: {exc}")
+        error = failures.line(exc, ctx.spark, ctx.settings)
+        ctx.warehouse.end_attempts(attempts, run_id, "failed", error[:2000])
+        outcome.failed = (days[0], error)
         log.exception(
             "run %s failed",
             run_id,
