@@ -157,25 +157,25 @@ def _log_days(ctx, outcome) -> None:
         return
     open_eod = _open_backlog(ctx.warehouse, outcome.committed[0], outcome.committed[-1])
     for figures in outcome.day_figures:
-        day = figures["business_date"]
+        day = figures.business_date
         backlog = open_eod.get(day)
         log.info(
             "%s %s: %d rows in, %d rejected, %d rows read%s (run %s)",
             outcome.mode,
             day,
-            figures["rows_in"],
-            figures["rows_rejected"],
-            figures["rows_read"],
+            figures.rows_in,
+            figures.rows_rejected,
+            figures.rows_read,
             "" if backlog is None else f", {backlog} open at end of day",
-            figures["run_id"],
+            figures.run_id,
             extra={
-                "run_id": figures["run_id"],  # each day of `--max-days N` is its own run
+                "run_id": figures.run_id,  # each day of `--max-days N` is its own run
                 "business_date": day.isoformat(),
                 "mode": outcome.mode,
-                "rows_in": figures["rows_in"],
-                "rows_rejected": figures["rows_rejected"],
-                "rows_upserted": figures["rows_upserted"],
-                "rows_read": figures["rows_read"],
+                "rows_in": figures.rows_in,
+                "rows_rejected": figures.rows_rejected,
+                "rows_upserted": figures.rows_upserted,
+                "rows_read": figures.rows_read,
                 "open_eod": backlog,
             },
         )

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
@@ -28,7 +27,14 @@ from jobs.progress import Progress
 from jobs.schemas import table
 from jobs.spark import SMALL_RUN_DAYS, reused, spark_schema, tune_for
 from jobs.transforms import restore
-from jobs.warehouse import STAGED_TABLES, AlreadyCommitted, Attempt, Commit, Warehouse
+from jobs.warehouse import (
+    STAGED_TABLES,
+    AlreadyCommitted,
+    Attempt,
+    Commit,
+    DayFigures,
+    Warehouse,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +86,7 @@ class Outcome:
     mode: str
     run_id: str | None = None
     committed: list[dt.date] = field(default_factory=list)
-    day_figures: list[dict] = field(default_factory=list)
+    day_figures: list[DayFigures] = field(default_factory=list)
     failed: tuple[dt.date, str] | None = None
     waiting_for: dt.date | None = None
     skipped: str | None = None  # why nothing was done, when nothing was
@@ -96,9 +102,9 @@ class Outcome:
         if self.committed:
             days = self.committed
             span = str(days[0]) if len(days) == 1 else f"{days[0]}..{days[-1]} ({len(days)} days)"
-            rows_in = sum(f["rows_in"] for f in self.day_figures)
-            rejected = sum(f["rows_rejected"] for f in self.day_figures)
-            read = sum(f["rows_read"] for f in self.day_figures)
+            rows_in = sum(f.rows_in for f in self.day_figures)
+            rejected = sum(f.rows_rejected for f in self.day_figures)
+            read = sum(f.rows_read for f in self.day_figures)
             parts.append(
                 f"{self.mode}: committed {span}: {rows_in} rows in, {rejected} rejected, "
                 f"{read} rows read, {self.seconds:.1f} s (run {self.run_id})"
@@ -322,7 +328,7 @@ def _compute(
     steps: _Steps,
     cached: list[DataFrame],
     run_staging: staging.RunStaging,
-) -> tuple[Commit, list[dict]]:
+) -> tuple[Commit, list[DayFigures]]:
     """Read the extracts and compute every table of the commit (jobs/graph.py).
 
     The frames it caches go into `cached`, for the caller to drop however the run
@@ -391,27 +397,28 @@ def _compute(
     figures = []
     for a in attempts:
         rows_in, rows_rejected, upserted = per_day.get(a.business_date, (0, 0, 0))
+        read = read_files[a.business_date]
         figures.append(
-            {
-                "business_date": a.business_date,
-                "status": "succeeded",
-                "mode": mode,
-                "run_id": run_id,
-                "attempt": a.attempt,
-                "started_at": ingested_at,
-                "finished_at": dt.datetime.now(dt.UTC),
-                "rows_in": rows_in,
-                "rows_rejected": rows_rejected,
-                "rows_upserted": upserted,
+            DayFigures(
+                business_date=a.business_date,
+                status="succeeded",
+                mode=mode,
+                run_id=run_id,
+                attempt=a.attempt,
+                started_at=ingested_at,
+                finished_at=dt.datetime.now(dt.UTC),
+                rows_in=rows_in,
+                rows_rejected=rows_rejected,
+                rows_upserted=upserted,
                 # The prior state is read once per run; it is charged to the run's first day.
-                "rows_read": rows_in + (prior_rows if a.business_date == first else 0),
-                "batch_id": ctx.batch_id,
-                "source_uri": read_files[a.business_date].uri,
-                "file_bytes": read_files[a.business_date].identity.size,
-                "file_crc32c": read_files[a.business_date].identity.crc32c,
-                "file_generation": read_files[a.business_date].identity.generation,
-                "error": None,
-            }
+                rows_read=rows_in + (prior_rows if a.business_date == first else 0),
+                batch_id=ctx.batch_id,
+                source_uri=read.uri,
+                file_bytes=read.identity.size,
+                file_crc32c=read.identity.crc32c,
+                file_generation=read.identity.generation,
+                error=None,
+            )
         )
     faults.point("transform:computed")
     bounds = _bounds(spark.read.parquet(locations["fact_tickets"]), prior, touched)
@@ -421,9 +428,7 @@ def _compute(
         first_day=first,
         last_day=last,
         tables=locations,
-        ingestion_state=pa.Table.from_pylist(
-            figures, schema=table("ingestion_state").arrow_schema()
-        ),
+        days=figures,
         fact_created=bounds.fact_created,
         history_from=bounds.history_from,
     )

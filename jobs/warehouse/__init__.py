@@ -14,6 +14,7 @@ leaves `_SUCCESS` and `.crc` files that no reader takes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -39,6 +40,29 @@ class Attempt:
     attempt: int
 
 
+@dataclass(frozen=True)
+class DayFigures:
+    """A committed day's row of ingestion_state (schemas/tables.json), as a run fills it."""
+
+    business_date: dt.date
+    status: str
+    mode: str
+    run_id: str
+    attempt: int
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    rows_in: int
+    rows_rejected: int
+    rows_upserted: int
+    rows_read: int
+    batch_id: str | None
+    source_uri: str
+    file_bytes: int
+    file_crc32c: str
+    file_generation: int | None  # Cloud Storage only
+    error: str | None
+
+
 @dataclass
 class Commit:
     """Everything one run writes for the days first_day..last_day: where each table's
@@ -48,9 +72,9 @@ class Commit:
     mode: str  # backfill | daily | replay
     first_day: dt.date
     last_day: dt.date
-    # The location of each staged table but ingestion_state.
+    # The location of each staged table but ingestion_state, and that table's rows.
     tables: dict[str, str] = field(default_factory=dict)
-    ingestion_state: pa.Table | None = None
+    days: list[DayFigures] = field(default_factory=list)
     # The created_date range of every fact row the commit may touch, stored or new:
     # the MERGE reads only those partitions of fact_tickets.
     fact_created: tuple[dt.date, dt.date] | None = None
@@ -61,10 +85,17 @@ class Commit:
     def check_complete(self) -> None:
         """Refuse a commit that lacks a table: it would commit days without their rows."""
         missing = sorted(set(SPARK_TABLES) - set(self.tables))
-        if self.ingestion_state is None:
+        if not self.days:
             missing.append("ingestion_state")
         if missing:
             raise ValueError(f"commit lacks staged table(s): {', '.join(missing)}")
+
+    def ingestion_state(self) -> pa.Table:
+        """The days' rows of ingestion_state as Arrow, typed as schemas/ declares them."""
+        import pyarrow as pa
+
+        schema = schemas.table("ingestion_state").arrow_schema()
+        return pa.Table.from_pylist([dataclasses.asdict(d) for d in self.days], schema=schema)
 
     @property
     def replaces(self) -> bool:

@@ -235,9 +235,8 @@ class BigQueryWarehouse:
 
     def _load(self, commit: Commit, prefix: str, name: str) -> None:
         if name == "ingestion_state":
-            target = schemas.table(name).arrow_schema()
             buffer = io.BytesIO()
-            pq.write_table(commit.ingestion_state.select(target.names).cast(target), buffer)
+            pq.write_table(commit.ingestion_state(), buffer)
             blob_name = f"commits/{prefix}/{name}.parquet"
             self.storage.bucket(self.gcp.staging_bucket).blob(blob_name).upload_from_string(
                 buffer.getvalue(), content_type="application/octet-stream"

@@ -196,7 +196,7 @@ class DuckDBWarehouse:
             # run passes through Python.
             for name, location in commit.tables.items():
                 _parquet_view(con, _stage(name), location)
-            con.register(_stage("ingestion_state"), commit.ingestion_state)
+            con.register(_stage("ingestion_state"), commit.ingestion_state())
             faults.point("commit:staged")
             con.begin()
             try:

@@ -134,14 +134,14 @@ def test_a_replay_reads_its_days_and_the_state_before_them_not_the_history(world
     """rows_read <= the extracts + the state as of the day before + the keyed history of
     the tickets the days touch (old and new versions alike)."""
     outcome = pipeline.replay(processed, CORRECTED_DAY)
-    figures = {f["business_date"]: f for f in outcome.day_figures}
+    figures = {f.business_date: f for f in outcome.day_figures}
     [[open_before]] = rows(
         world["original"],
         f"SELECT open_eod FROM backlog_daily WHERE business_date = DATE '{CORRECTED_DAY}' - 1",
     )
-    rows_in = sum(f["rows_in"] for f in figures.values())
-    touched = sum(f["rows_upserted"] for f in figures.values())
-    read = sum(f["rows_read"] for f in figures.values())
+    rows_in = sum(f.rows_in for f in figures.values())
+    touched = sum(f.rows_upserted for f in figures.values())
+    read = sum(f.rows_read for f in figures.values())
     assert rows_in < read <= rows_in + open_before + 2 * touched
 
 
@@ -152,7 +152,7 @@ def test_replaying_the_last_day_alone_reads_at_most_twice_its_daily_run(world, p
     )
     outcome = pipeline.replay(processed, WORLD_END, only=True)
     assert outcome.committed == [WORLD_END]
-    assert outcome.day_figures[0]["rows_read"] <= 2 * daily_read
+    assert outcome.day_figures[0].rows_read <= 2 * daily_read
 
 
 def test_replaying_one_earlier_day_alone_is_refused_and_names_the_fix(processed):
