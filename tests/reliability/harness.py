@@ -42,6 +42,11 @@ from tests.reliability import child
 
 ONE_DAY = dt.timedelta(days=1)
 CHILD_TIMEOUT_S = 600
+# The failing statement is named in this process's environment (jobs/faults.py), which
+# two sweeps in threads share (tools/reliability.py): while one sets it, no other run
+# of this process may start, and no child inherits it.
+FAIL_AT = "TICKETS_FAIL_AT"
+_IN_PROCESS = threading.Lock()
 
 # Kill points by phase, in the order a run reaches them (names as in jobs/).
 READING = ["run:start", "read:inspected", "attempts:started", "staging:swept"]
@@ -259,7 +264,8 @@ def run_child(spec: dict, extra_env: dict[str, str] | None = None) -> tuple[int,
     with tempfile.TemporaryDirectory(prefix="tickets-child-") as scratch:
         tool_options = f"{os.environ.get('JAVA_TOOL_OPTIONS', '')} -Djava.io.tmpdir={scratch}"
         env = {
-            **os.environ,
+            # Another sweep's failing statement is that sweep's, not this child's.
+            **{k: v for k, v in os.environ.items() if k != FAIL_AT},
             "PYTHONPATH": str(config.REPO_ROOT),
             "SPARK_LOCAL_DIRS": scratch,
             "JAVA_TOOL_OPTIONS": tool_options.strip(),
@@ -363,15 +369,17 @@ def _one(target: Target, reference: Reference, item: Item, start: dt.date) -> Re
             if not result.reached:
                 result.detail = f"child exited {code}: {output[-500:]}"
         else:
-            os.environ["TICKETS_FAIL_AT"] = item.point.removeprefix("fail:")
-            try:
-                failed = child.run(ctx, run)
-            finally:
-                del os.environ["TICKETS_FAIL_AT"]
+            with _IN_PROCESS:
+                os.environ[FAIL_AT] = item.point.removeprefix("fail:")
+                try:
+                    failed = child.run(ctx, run)
+                finally:
+                    del os.environ[FAIL_AT]
             result.reached = bool(failed.failed) and "injected failure" in failed.failed[1]
             if not result.reached:
                 result.detail = f"no injected failure: {failed}"
-        outcome = recover()
+        with _IN_PROCESS:
+            outcome = recover()
         if not outcome.ok:
             result.detail += f" recovery failed: {outcome.failed}"
             return result
