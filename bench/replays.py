@@ -32,7 +32,7 @@ def replays(bench: Bench, landing: Path, loaded: Path, daily_seconds: dict) -> l
         seconds, outcome = timed(lambda ctx=ctx, first=first: pipeline.replay(ctx, first))
         if not outcome.ok:
             raise SystemExit(f"bench: replay from {first} failed: {outcome.line()}")
-        read = sum(f["rows_read"] for f in outcome.day_figures)
+        read = sum(f.rows_read for f in outcome.day_figures)
         daily_read = sum(done[d]["rows_read"] for d in state.days_between(first, last))
         daily = sum(daily_seconds.get(d, 0.0) for d in state.days_between(first, last))
         figures.append(

@@ -37,7 +37,11 @@ class LocalRunner:
         }
         if outcome.day_figures:
             figures = outcome.day_figures[0]
-            result.update({k: figures[k] for k in ("rows_in", "rows_rejected", "rows_read")})
+            result.update(
+                rows_in=figures.rows_in,
+                rows_rejected=figures.rows_rejected,
+                rows_read=figures.rows_read,
+            )
         return result
 
 

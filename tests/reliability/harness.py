@@ -42,11 +42,13 @@ from tests.reliability import child
 
 ONE_DAY = dt.timedelta(days=1)
 CHILD_TIMEOUT_S = 600
-# The failing statement is named in this process's environment (jobs/faults.py), which
-# two sweeps in threads share (tools/reliability.py): while one sets it, no other run
-# of this process may start, and no child inherits it.
+# The failing statement is named in this process's environment (jobs/faults.py), and the
+# function's check sets its settings there too, while two sweeps share the process in
+# threads (tools/reliability.py). So every run in this process, every change to its
+# environment and every copy of it for a child holds this lock; the outermost holder
+# may run its own threads under it.
 FAIL_AT = "TICKETS_FAIL_AT"
-_IN_PROCESS = threading.Lock()
+_IN_PROCESS = threading.RLock()
 
 # Kill points by phase, in the order a run reaches them (names as in jobs/).
 READING = ["run:start", "read:inspected", "attempts:started", "staging:swept"]
@@ -194,7 +196,7 @@ class Reference:
         self.lock = threading.Lock()
 
     def at(self, day: dt.date) -> dict[str, str]:
-        with self.lock:
+        with _IN_PROCESS, self.lock:
             return self._at(day)
 
     def _at(self, day: dt.date) -> dict[str, str]:
@@ -263,9 +265,10 @@ def run_child(spec: dict, extra_env: dict[str, str] | None = None) -> tuple[int,
     # /tmp, dozens per sweep: each child gets a folder of its own, removed after it.
     with tempfile.TemporaryDirectory(prefix="tickets-child-") as scratch:
         tool_options = f"{os.environ.get('JAVA_TOOL_OPTIONS', '')} -Djava.io.tmpdir={scratch}"
+        with _IN_PROCESS:
+            inherited = dict(os.environ)
         env = {
-            # Another sweep's failing statement is that sweep's, not this child's.
-            **{k: v for k, v in os.environ.items() if k != FAIL_AT},
+            **inherited,
             "PYTHONPATH": str(config.REPO_ROOT),
             "SPARK_LOCAL_DIRS": scratch,
             "JAVA_TOOL_OPTIONS": tool_options.strip(),
@@ -312,7 +315,8 @@ def _alive_in_group(pgid: int, wait_s: float = 3.0) -> list[int]:
 def prepare(target: Target, start: dt.date) -> None:
     """Two days loaded, so that a replay has a day with history before it."""
     if last_succeeded(target.ctx.warehouse) is None:
-        assert pipeline.backfill(target.ctx, start, start + ONE_DAY).ok
+        with _IN_PROCESS:
+            assert pipeline.backfill(target.ctx, start, start + ONE_DAY).ok
 
 
 def sweep(
@@ -463,7 +467,8 @@ def concurrent_threads(
     """`ticks` threads call the job for the same pending day, each with its own context."""
     contexts = [make_ctx() for _ in range(ticks)]
     day = last_succeeded(contexts[0].warehouse) + ONE_DAY
-    outcomes = at_once([lambda c=c: pipeline.daily(c, max_days=1, only=day) for c in contexts])
+    with _IN_PROCESS:
+        outcomes = at_once([lambda c=c: pipeline.daily(c, max_days=1, only=day) for c in contexts])
     errors = [o for o in outcomes if isinstance(o, Exception) or not o.ok]
     commits = sum(len(o.committed) for o in outcomes if not isinstance(o, Exception))
     result = check_one_commit(
@@ -509,19 +514,21 @@ def concurrent_function(
     test client), with only the pending day landed."""
     from functions_framework import create_app
 
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        app = create_app("tick", str(config.REPO_ROOT / "functions" / "main.py"))
-        day = last_succeeded(warehouse) + ONE_DAY
-        headers = {"User-Agent": "Google-Cloud-Scheduler", "Authorization": "Bearer test"}
-        replies = at_once([lambda: app.test_client().post("/", data=b"", headers=headers)] * ticks)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with _IN_PROCESS:
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            app = create_app("tick", str(config.REPO_ROOT / "functions" / "main.py"))
+            day = last_succeeded(warehouse) + ONE_DAY
+            headers = {"User-Agent": "Google-Cloud-Scheduler", "Authorization": "Bearer test"}
+            tick = lambda: app.test_client().post("/", data=b"", headers=headers)  # noqa: E731
+            replies = at_once([tick] * ticks)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
     statuses = [
         r if isinstance(r, Exception) else (r.status_code, r.get_json().get("status"))
         for r in replies
