@@ -1,4 +1,12 @@
-"""A run's staging: the layers it writes between steps, which outlive no run.
+"""A run's staging: what a run's executors write for its later steps, which outlives no run.
+
+It holds, as Parquet, one folder each:
+- the layers (validated records, versions, timeline) and the touched keys (`touched`);
+- the tables the commit loads (`tables/<table>/`), so that no table passes through the
+  driver: the warehouse reads them from here (jobs/warehouse/);
+- what the warehouse writes for the run to read: the prior state of the touched tickets
+  (`prior`) and, in a replay, the tickets whose versions it replaces (`replaced`, then
+  `replay_keys`).
 
 A run cuts each layer (validated records, versions, timeline) from its lineage by
 having the executors write it as Parquet and read it back. A layer so cut survives

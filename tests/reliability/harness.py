@@ -109,7 +109,7 @@ def commit_points(kind: str, mode: str) -> list[str]:
 
 
 def full_sweep(kind: str) -> list[Item]:
-    """About 32 kill points per warehouse: every phase of a daily run, the commit
+    """About 36 kill points per warehouse: every phase of a daily run, the commit
     statement by statement (DuckDB) or table by table of the staging (BigQuery), and
     a spread over a replay and backfills; then three failing commit statements."""
     commit = commit_points(kind, "daily")
