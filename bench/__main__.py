@@ -18,7 +18,10 @@ Sections (--sections, default all):
              warm JVM    the backfill run twice in one process: the second pass shows what
                          a JVM that has compiled everything needs
              make run    the whole `python -m workstation run` from no data (--skip-run)
-  growth   the backfill at SCALE 0.5, 1, 2 and 4, and its growth exponent (bench/growth.py)
+  growth   the backfill at SCALE 0.5, 1, 2, 4 and 8, its tables against the oracle's, and
+           its growth exponents (bench/growth.py)
+  cluster  the backfill at SCALE 4 on a standalone cluster with a 1 GB driver, its tables
+           several times the driver's heap (bench/cluster.py)
   years    two years: the last days of year 2 against the first of year 1 (bench/years.py)
 """
 
@@ -33,13 +36,13 @@ import sys
 import time
 from pathlib import Path
 
-from bench import growth, replays, years
+from bench import cluster, growth, replays, years
 from bench.process_tree import run_measured
 from bench.runs import Bench, Figure, median
 from jobs import config
 
 NOV_1, DEC_31 = dt.date(2025, 11, 1), dt.date(2025, 12, 31)
-SECTIONS = ("core", "growth", "years")
+SECTIONS = ("core", "growth", "cluster", "years")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         figures += core(bench, args.skip_run)
     if "growth" in sections:
         figures += growth.scale_series(bench)
+    if "cluster" in sections:
+        figures += cluster.at_size(bench)
     if "years" in sections:
         figures += years.two_years(bench)
     if bench.peaks:

@@ -1,8 +1,9 @@
 """How the backfill grows with the data: Jan-Oct at SCALE 0.5, 1, 2, 4 and 8, each in a
-cold process beside the plain DuckDB-SQL recomputation of the same KPIs, with the peak
-memory of the Python driver and of the JVM apart, and the exponents of time and memory
-~ SCALE^k fitted over the points (time k <= 1.1: no worse than linear; the Python
-driver's peak flat, since no table passes through it)."""
+cold process beside the plain DuckDB-SQL recomputation of the same KPIs (the oracle),
+whose tables the backfill's must match, with the peak memory of the Python driver and
+of the JVM apart, and the exponents of time and memory ~ SCALE^k fitted over the points
+(time k <= 1.1: no worse than linear; the Python driver's peak flat, since no table
+passes through it)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 
 from bench.process_tree import Peaks
-from bench.runs import Bench, Figure, JobFailed, timed
+from bench.runs import Bench, Figure, JobFailed, timed, verdict
 
 SCALES = (0.5, 1.0, 2.0, 4.0, 8.0)
 
@@ -26,6 +27,7 @@ class Point:
     rows: int
     peak: Peaks | None
     problem: str = ""
+    differences: tuple[str, ...] = ()  # from the oracle's tables
 
 
 def exponent(xs: list[float], ys: list[float]) -> float:
@@ -39,6 +41,7 @@ def exponent(xs: list[float], ys: list[float]) -> float:
 
 def scale_series(bench: Bench, scales: tuple[float, ...] = SCALES) -> list[Figure]:
     from tests.oracle import recompute
+    from tests.oracle.compare import differences
 
     settings = bench.settings
     first, last = settings.processing.start, settings.simulation.backfill_to
@@ -48,7 +51,7 @@ def scale_series(bench: Bench, scales: tuple[float, ...] = SCALES) -> list[Figur
         landing, warehouse = folder / "landing", folder / "w.duckdb"
         bench.job("data", "--scale", str(scale), landing=landing, warehouse=warehouse,
                   module="workstation")  # fmt: skip
-        baseline, _ = timed(lambda: recompute(landing, first, last, settings))  # noqa: B023
+        baseline, expected = timed(lambda: recompute(landing, first, last, settings))  # noqa: B023
         try:
             seconds, peak = bench.job("backfill", landing=landing, warehouse=warehouse,
                                       timeout=3600)  # fmt: skip
@@ -57,7 +60,8 @@ def scale_series(bench: Bench, scales: tuple[float, ...] = SCALES) -> list[Figur
         else:
             with duckdb.connect(str(warehouse), read_only=True) as con:
                 [(rows,)] = con.execute("SELECT count(*) FROM tickets_raw").fetchall()
-            points.append(Point(scale, seconds, baseline, rows, peak))
+            found = tuple(differences(warehouse, expected))
+            points.append(Point(scale, seconds, baseline, rows, peak, differences=found))
         shutil.rmtree(folder)  # SCALE 4 is half a gigabyte of CSV
     return _figures(points)
 
@@ -75,7 +79,8 @@ def _figures(points: list[Point]) -> list[Figure]:
                 f"{p.seconds:.1f} s",
                 f"{p.seconds / p.baseline:.1f} x baseline ({p.baseline:.1f} s); "
                 f"{p.rows / p.seconds:,.0f} rows/s; peak {p.peak.tree} MB "
-                f"(Python driver {p.peak.python} MB, JVM {p.peak.descendants} MB)",
+                f"(Python driver {p.peak.python} MB, JVM {p.peak.descendants} MB); "
+                f"{verdict(p.differences)}",
             )
         )
     done = [p for p in points if p.seconds is not None]

@@ -76,5 +76,12 @@ def timed(action: Callable[[], object]) -> tuple[float, object]:
     return time.monotonic() - started, result
 
 
+def verdict(differences: list[str] | tuple[str, ...]) -> str:
+    """A backfill's tables against the oracle's (tests/oracle/compare.py), in a few words."""
+    if not differences:
+        return "KPIs match the oracle"
+    return f"{len(differences)} differ from the oracle, first {differences[0]}"
+
+
 def median(repeats: int, action: Callable[[], object]) -> float:
     return statistics.median(timed(action)[0] for _ in range(repeats))

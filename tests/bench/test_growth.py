@@ -46,3 +46,16 @@ def test_a_failed_scale_is_reported_and_left_out_of_the_fit():
     assert figures["backfill Jan-Oct at SCALE 0.5 (cold process)"][1].startswith(
         "10.0 x baseline (1.0 s); 100 rows/s; peak 1000 MB (Python driver 400 MB, JVM 600 MB)"
     )
+
+
+def test_a_scale_whose_tables_differ_from_the_oracle_says_so():
+    peak = Peaks(tree=1000, python=400, descendants=600)
+    points = [
+        Point(1.0, 20.0, 2.0, 2000, peak),
+        Point(2.0, 40.0, 4.0, 4000, peak, differences=("backlog_daily: 3 rows, the oracle 4",)),
+    ]
+    notes = {what: note for what, _, note in _figures(points)}
+    assert notes["backfill Jan-Oct at SCALE 1 (cold process)"].endswith("KPIs match the oracle")
+    assert notes["backfill Jan-Oct at SCALE 2 (cold process)"].endswith(
+        "1 differ from the oracle, first backlog_daily: 3 rows, the oracle 4"
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import shutil
 import subprocess
 import sys
@@ -205,43 +204,11 @@ def test_daily_reads_only_the_day_and_the_open_backlog(built):
 
 def test_kpis_match_an_independent_recomputation_from_the_csvs(built, small_world: World):
     from tests.oracle import recompute
+    from tests.oracle.compare import differences
 
     expected = recompute(small_world.landing, WORLD_START, WORLD_END, small_world.settings)
-    for name, key in {
-        "features_daily": ["business_date"],
-        "backlog_daily": ["business_date"],
-        "daily_ops_metrics": ["business_date"],
-        "daily_agent_load": ["business_date", "agent_id"],
-        "channel_daily": ["business_date", "channel"],
-    }.items():
-        frame = expected[name]
-        columns = list(frame.columns)
-        got = rows(
-            built["daily"], f"SELECT {', '.join(columns)} FROM {name} ORDER BY {', '.join(key)}"
-        )
-        want = [tuple(r) for r in frame.sort_values(key).itertuples(index=False)]
-        assert len(got) == len(want), name
-        for g, w in zip(got, want, strict=True):
-            for column, a, b in zip(columns, g, w, strict=True):
-                assert _same(a, b), f"{name}.{column} on {g[0]}: pipeline {a!r}, oracle {b!r}"
-
-
-def _same(a, b) -> bool:
-    if _missing(a) or _missing(b):
-        return _missing(a) and _missing(b)
-    if isinstance(a, float) or isinstance(b, float):
-        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
-    if isinstance(b, dt.datetime) and not isinstance(a, dt.datetime):
-        b = b.date()
-    return a == b or str(a) == str(b)
-
-
-def _missing(value) -> bool:
-    return (
-        value is None
-        or (isinstance(value, float) and math.isnan(value))
-        or str(value) in {"NaT", "<NA>"}
-    )
+    found = differences(built["daily"], expected)
+    assert not found, "\n".join(found[:20])
 
 
 def test_defective_rows_are_quarantined_with_reasons(built, small_world: World):
