@@ -1,30 +1,34 @@
 """The transform graph: every table of a run, built from its inputs by the pure transforms.
 
-Four stages, because the pipeline acts between them: it holds each layer
-(checkpoints), and it reads the prior state from the warehouse for exactly the
-tickets the extracts touch, which it learns from the second stage.
+`build` is the one way in: the pipeline (jobs/pipeline.py) and the transform tests
+(tests/jobs) both call it, so the wiring exists once. What differs between them is
+given to it: how a layer is held (the pipeline writes it to the run's staging, a test
+checkpoints it) and how the prior state of the touched tickets is read (the pipeline
+asks the warehouse, a test hands over rows). It runs four stages:
 
-1. `checked_records`: the raw layer's verdict on every extract record;
-2. `ticket_versions`: each ticket's version of each day, with its fact columns;
-3. `state_changes`: each ticket's state from the prior state through the run;
-4. `tables`: every table a run writes, keyed by its name in schemas/tables.json.
+1. `_checked_records`: the raw layer's verdict on every extract record;
+2. `_ticket_versions`: each ticket's version of each day, with its fact columns; the
+   tickets they touch are what the prior state is read for;
+3. `_state_changes`: each ticket's state from the prior state through the run;
+4. `_tables`: every table a run writes, keyed by its name in schemas/tables.json; in a
+   replay, fact_tickets also restores the tickets only the replaced files mentioned.
 
-The pipeline (jobs/pipeline.py) and the transform tests (tests/jobs) both call
-these, so the wiring exists once. Adding a KPI table is a schema file, a module
-under transforms/metrics/ with its test, and one line in `tables`.
+Adding a KPI table is a schema file, a module under transforms/metrics/ with its test,
+and one line in `_tables`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.config import Settings
 from jobs.schemas import table
-from jobs.transforms import timeline, validate, versions
+from jobs.transforms import restore, timeline, validate, versions
 from jobs.transforms.metrics.backlog_daily import backlog_daily
 from jobs.transforms.metrics.channel_daily import channel_daily
 from jobs.transforms.metrics.daily_agent_load import daily_agent_load
@@ -34,16 +38,68 @@ from jobs.transforms.metrics.features_daily import features_daily
 Hold = Callable[[DataFrame], DataFrame]
 
 
+@dataclass(frozen=True)
+class Prior:
+    """What the run starts from: the fact rows before its first day of the tickets it
+    touches and of the open tickets, and in a replay the tickets whose versions it
+    replaces (`ticket_id`), which may need restoring."""
+
+    state: DataFrame
+    replaced: DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class Built:
+    tables: dict[str, DataFrame]  # every table but ingestion_state, by name
+    versions: DataFrame  # each ticket's version of each day: the rows it upserts
+    touched: DataFrame  # ticket_id of every ticket the extracts touch
+    prior: Prior
+
+
 def _as_is(frame: DataFrame) -> DataFrame:
     return frame
 
 
-def checked_records(records: DataFrame, settings: Settings) -> DataFrame:
+def _as_is_named(frame: DataFrame, name: str) -> DataFrame:
+    return frame
+
+
+def build(
+    records: DataFrame,
+    settings: Settings,
+    first: dt.date,
+    last: dt.date,
+    run_id: str,
+    ingested_at: dt.datetime,
+    read_prior: Callable[[DataFrame], Prior],
+    layer: Callable[[DataFrame, str], DataFrame] = _as_is_named,
+    reuse: Hold = _as_is,
+) -> Built:
+    """Every table of a run over the extract `records` of first..last.
+
+    `read_prior` is given the touched tickets (`ticket_id`) and returns their prior
+    state. `layer` holds each layer under its name (checked, versions, touched,
+    timeline); `reuse` holds the frames that several tables are built from.
+    """
+    checked = layer(_checked_records(records, settings), "checked")
+    enriched = layer(_ticket_versions(checked, settings), "versions")
+    touched = layer(enriched.select("ticket_id").distinct(), "touched")
+    prior = read_prior(touched)
+    changes = layer(_state_changes(enriched, prior.state, first, last), "timeline")
+    tables = _tables(checked, enriched, changes, first, last, settings, run_id, ingested_at, reuse)
+    if prior.replaced is not None:
+        tables["fact_tickets"] = tables["fact_tickets"].unionByName(
+            restore.only_replaced(prior.state, prior.replaced, enriched)
+        )
+    return Built(tables, enriched, touched, prior)
+
+
+def _checked_records(records: DataFrame, settings: Settings) -> DataFrame:
     """Every extract record, typed, with its reason codes (an empty list when valid)."""
     return validate.check(records, settings.time_zone)
 
 
-def ticket_versions(checked: DataFrame, settings: Settings) -> DataFrame:
+def _ticket_versions(checked: DataFrame, settings: Settings) -> DataFrame:
     """Each ticket's version of each day, with the derived columns of fact_tickets."""
     valid = validate.valid_rows(checked)
     return versions.with_fact_columns(
@@ -51,14 +107,14 @@ def ticket_versions(checked: DataFrame, settings: Settings) -> DataFrame:
     )
 
 
-def state_changes(
+def _state_changes(
     enriched: DataFrame, prior: DataFrame, first: dt.date, last: dt.date
 ) -> DataFrame:
     """Each ticket's prior state and its versions of first..last, in order."""
     return timeline.steps(enriched, prior, first, last)
 
 
-def tables(
+def _tables(
     checked: DataFrame,
     enriched: DataFrame,
     changes: DataFrame,
@@ -67,12 +123,9 @@ def tables(
     settings: Settings,
     run_id: str,
     ingested_at: dt.datetime,
-    reuse: Hold = _as_is,
+    reuse: Hold,
 ) -> dict[str, DataFrame]:
-    """Every table the run writes for first..last (all but ingestion_state), by name.
-
-    `reuse` holds the frames a later table is built from again (a large run caches them).
-    """
+    """Every table the run writes for first..last (all but ingestion_state), by name."""
     tz = settings.time_zone
     day_versions = timeline.day_versions(changes, tz)
     open_days = timeline.open_ticket_days(changes, first)

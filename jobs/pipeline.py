@@ -26,7 +26,6 @@ from jobs.landing import Landing
 from jobs.progress import Progress
 from jobs.schemas import table
 from jobs.spark import SMALL_RUN_DAYS, reused, spark_schema, tune_for
-from jobs.transforms import restore
 from jobs.warehouse import (
     STAGED_TABLES,
     AlreadyCommitted,
@@ -53,6 +52,11 @@ class Context:
     spark: SparkSession | None = None
     batch_id: str | None = None
     start_spark: Callable[[], SparkSession] | None = None
+
+    def __post_init__(self) -> None:
+        # Every call a run makes across these is a fault point (jobs/faults.py).
+        self.landing = faults.seam("landing", self.landing, calls={"exists", "fetch"})
+        self.warehouse = faults.seam("warehouse", self.warehouse)
 
     def session(self) -> SparkSession:
         if self.spark is None:
@@ -134,7 +138,6 @@ def daily(ctx: Context, max_days: int = 1, only: dt.date | None = None) -> Outco
     outcome = Outcome(mode="daily")
     for _ in range(max_days):
         nxt = state.next_for(ctx.settings, ctx.warehouse.state())
-        faults.point("plan:next_day")
         if nxt.up_to_date:
             outcome.skipped = outcome.skipped or "up to date"
             break
@@ -214,7 +217,6 @@ def _process(ctx: Context, days: list[dt.date], mode: str) -> Outcome:
     started = time.monotonic()
     run_id = f"{mode}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     outcome = Outcome(mode=mode, run_id=run_id)
-    faults.point("run:start")
     files, unreadable = [], None
     for day in days:
         try:
@@ -222,7 +224,6 @@ def _process(ctx: Context, days: list[dt.date], mode: str) -> Outcome:
         except UnreadableExtract as exc:
             unreadable = exc
             break
-    faults.point("read:inspected")
     if unreadable is not None and mode == "replay":
         # A replay is all or nothing: a corrected file that cannot be read changes nothing.
         outcome.failed = (unreadable.day, f"{unreadable}; nothing was replayed")
@@ -233,7 +234,6 @@ def _process(ctx: Context, days: list[dt.date], mode: str) -> Outcome:
         attempts = ctx.warehouse.start_attempts([unreadable.day], mode, run_id, ctx.batch_id)
         ctx.warehouse.end_attempts(attempts, run_id, "failed", str(unreadable))
         outcome.failed = (unreadable.day, str(unreadable))
-    faults.point("run:end")
     outcome.seconds = time.monotonic() - started
     return outcome
 
@@ -243,24 +243,23 @@ def _commit_days(
 ) -> None:
     days = [f.day for f in files]
     attempts = ctx.warehouse.start_attempts(days, mode, run_id, ctx.batch_id)
-    faults.point("attempts:started")
     steps = _Steps(f"{mode} {days[0]}..{days[-1]}", visible=len(days) > 1)
     cached: list[DataFrame] = []
     try:
-        run_staging = staging.for_run(ctx.session(), ctx.settings, run_id)
+        run_staging = faults.seam(
+            "staging", staging.for_run(ctx.session(), ctx.settings, run_id),
+            calls={"sweep", "layer", "write", "read", "remove"}, named=True,
+        )  # fmt: skip
         run_staging.sweep()
-        faults.point("staging:swept")
         try:
-            commit, figures = _compute(ctx, files, mode, run_id, attempts, steps, cached,
-                                       run_staging)  # fmt: skip
+            commit = _compute(ctx, files, mode, run_id, attempts, steps, cached, run_staging)
             _uncache(cached)  # the tables are written: nothing reads the frames again
             cached.clear()
-            faults.point("before_commit")
             ctx.warehouse.commit(commit)
         finally:  # committed, or the run failed: its staging is not needed
             _uncache(cached)
             run_staging.remove()
-        steps.done("commit:returned", "committed")
+        steps.done("committed")
     except AlreadyCommitted as exc:
         steps.close()
         ctx.warehouse.end_attempts(attempts, run_id, "discard", None)
@@ -278,7 +277,7 @@ def _commit_days(
         )
         return
     outcome.committed = days
-    outcome.day_figures = figures
+    outcome.day_figures = commit.days
 
 
 def _uncache(frames: list[DataFrame]) -> None:
@@ -292,8 +291,8 @@ def _uncache(frames: list[DataFrame]) -> None:
 
 
 class _Steps:
-    """The milestones of a run: its fault points (jobs.faults), and its progress when it
-    loads several days in one Spark job, where nothing else would show it moving."""
+    """The milestones of a run, shown when it loads several days in one Spark job, where
+    nothing else would show it moving."""
 
     # Validation, versions, prior state, timeline; each computed table (the staged
     # tables but ingestion_state, which is written from them); the commit.
@@ -306,9 +305,7 @@ class _Steps:
     def shown(self) -> bool:
         return self.progress is not None
 
-    def done(self, point: str | None, step: str) -> None:
-        if point is not None:
-            faults.point(point)
+    def done(self, step: str) -> None:
         if self.progress is not None:
             self.progress.advance(note=step)
             if self.progress.done == self.COUNT:
@@ -328,11 +325,12 @@ def _compute(
     steps: _Steps,
     cached: list[DataFrame],
     run_staging: staging.RunStaging,
-) -> tuple[Commit, list[DayFigures]]:
-    """Read the extracts and compute every table of the commit (jobs/graph.py).
+) -> Commit:
+    """Read the extracts, compute every table (jobs/graph.py) into the run's staging, and
+    assemble the commit.
 
     The frames it caches go into `cached`, for the caller to drop however the run
-    ends; its layers go to `run_staging`, which the caller removes.
+    ends; its layers and tables go to `run_staging`, which the caller removes.
     """
     spark, settings = ctx.session(), ctx.settings
     first, last = files[0].day, files[-1].day
@@ -341,40 +339,37 @@ def _compute(
     partitions = staging.partitions_for(
         sum(f.identity.size for f in files), large=len(files) > SMALL_RUN_DAYS
     )
+    notes = {"checked": f"read and validated {len(files)} files", "versions": "ticket versions",
+             "timeline": "timeline"}  # fmt: skip
+    prior_rows = 0
 
     def layer(frame: DataFrame, name: str) -> DataFrame:
         # Each layer is cut from its lineage, written by the executors and read back:
         # later queries start from its rows instead of re-planning every expression above
         # them (most of the cost of a small run), and a lost executor loses none of it.
-        return run_staging.layer(frame, name, partitions)
+        held = run_staging.layer(frame, name, 1 if name == "touched" else partitions)
+        if name in notes:
+            steps.done(notes[name])
+        return held
 
-    checked = layer(graph.checked_records(extract.read(spark, files), settings), "checked")
-    steps.done("transform:validated", f"read and validated {len(files)} files")
-    enriched = layer(graph.ticket_versions(checked, settings), "versions")
-    steps.done("transform:versions", "ticket versions")
-    touched = run_staging.layer(enriched.select("ticket_id").distinct(), "touched", 1)
-    faults.point("transform:touched")
-    prior, replaced = _prior_state(ctx, run_staging, mode, first, last, touched)
-    prior_rows = prior.count() + (replaced.count() if replaced is not None else 0)
-    steps.done("read:prior_state", f"prior state of {prior_rows} tickets")
-    changes = layer(graph.state_changes(enriched, prior, first, last), "timeline")
-    steps.done("transform:timeline", "timeline")
+    def read_prior(touched: DataFrame) -> graph.Prior:
+        nonlocal prior_rows
+        prior = _prior_state(ctx, run_staging, mode, first, last, touched)
+        prior_rows = prior.state.count() + (
+            prior.replaced.count() if prior.replaced is not None else 0
+        )
+        steps.done(f"prior state of {prior_rows} tickets")
+        return prior
 
     def hold(frame: DataFrame) -> DataFrame:
         held = reused(frame, len(files))
         cached.append(held)
         return held
 
-    tables = graph.tables(
-        checked, enriched, changes, first, last, settings, run_id, ingested_at, reuse=hold
-    )
-    if replaced is not None:
-        tables["fact_tickets"] = tables["fact_tickets"].unionByName(
-            restore.only_replaced(prior, replaced, enriched)
-        )
-    faults.point("transform:before_tables")
+    built = graph.build(extract.read(spark, files), settings, first, last, run_id, ingested_at,
+                        read_prior=read_prior, layer=layer, reuse=hold)  # fmt: skip
     locations = {}
-    for name, frame in tables.items():
+    for name, frame in built.tables.items():
         # The executors write each table where the warehouse loads it from: no row of
         # it passes through this process.
         locations[name] = run_staging.write(_typed(frame, name), f"tables/{name}", partitions)
@@ -382,11 +377,36 @@ def _compute(
         note = (
             f"{name}: {spark.read.parquet(locations[name]).count()} rows" if steps.shown else name
         )
-        steps.done(f"stage:written:{name}", note)
-    faults.point("transform:tables_written")
-    # The per-day figures of ingestion_state, aggregated by the executors: a row a day.
-    upserted = dict(enriched.groupBy("business_date").count().collect())
-    ops = spark.read.parquet(locations["daily_ops_metrics"])
+        steps.done(note)
+    figures = _day_figures(ctx, run_staging, built, files, mode, run_id, attempts, ingested_at,
+                           prior_rows)  # fmt: skip
+    bounds = _bounds(_staged(run_staging, "fact_tickets"), built.prior.state, built.touched)
+    return Commit(
+        run_id=run_id,
+        mode=mode,
+        first_day=first,
+        last_day=last,
+        tables=locations,
+        days=figures,
+        fact_created=bounds.fact_created,
+        history_from=bounds.history_from,
+    )
+
+
+def _day_figures(
+    ctx: Context,
+    run_staging: staging.RunStaging,
+    built: graph.Built,
+    files: list[extract.ExtractFile],
+    mode: str,
+    run_id: str,
+    attempts: list[Attempt],
+    ingested_at: dt.datetime,
+    prior_rows: int,
+) -> list[DayFigures]:
+    """The per-day figures of ingestion_state, aggregated by the executors: a row a day."""
+    upserted = dict(built.versions.groupBy("business_date").count().collect())
+    ops = _staged(run_staging, "daily_ops_metrics")
     per_day = {
         day: (rows_in, rows_rejected, upserted.get(day, 0))
         for day, rows_in, rows_rejected in ops.select(
@@ -394,9 +414,10 @@ def _compute(
         ).collect()
     }
     read_files = {f.day: f for f in files}
+    first = files[0].day
     figures = []
     for a in attempts:
-        rows_in, rows_rejected, upserted = per_day.get(a.business_date, (0, 0, 0))
+        rows_in, rows_rejected, upserted_rows = per_day.get(a.business_date, (0, 0, 0))
         read = read_files[a.business_date]
         figures.append(
             DayFigures(
@@ -409,7 +430,7 @@ def _compute(
                 finished_at=dt.datetime.now(dt.UTC),
                 rows_in=rows_in,
                 rows_rejected=rows_rejected,
-                rows_upserted=upserted,
+                rows_upserted=upserted_rows,
                 # The prior state is read once per run; it is charged to the run's first day.
                 rows_read=rows_in + (prior_rows if a.business_date == first else 0),
                 batch_id=ctx.batch_id,
@@ -420,19 +441,12 @@ def _compute(
                 error=None,
             )
         )
-    faults.point("transform:computed")
-    bounds = _bounds(spark.read.parquet(locations["fact_tickets"]), prior, touched)
-    commit = Commit(
-        run_id=run_id,
-        mode=mode,
-        first_day=first,
-        last_day=last,
-        tables=locations,
-        days=figures,
-        fact_created=bounds.fact_created,
-        history_from=bounds.history_from,
-    )
-    return commit, figures
+    return figures
+
+
+def _staged(run_staging: staging.RunStaging, name: str) -> DataFrame:
+    """A table of the run as the executors wrote it to the staging."""
+    return run_staging.read(f"tables/{name}", spark_schema(table(name)))
 
 
 def _prior_state(
@@ -442,7 +456,7 @@ def _prior_state(
     first: dt.date,
     last: dt.date,
     touched: DataFrame,
-) -> tuple[DataFrame, DataFrame | None]:
+) -> graph.Prior:
     """The state before `first` of the open tickets and of the `touched` tickets, and (for
     a replay) the tickets the replayed days touched before the correction.
 
@@ -456,13 +470,12 @@ def _prior_state(
     facts = spark_schema(table("fact_tickets"))
     if mode != "replay":
         ctx.warehouse.write_prior_state(keys, prior)
-        return run_staging.read("prior", facts), None
+        return graph.Prior(run_staging.read("prior", facts))
     ctx.warehouse.write_versioned_tickets(first, last, run_staging.location("replaced"))
     replaced = run_staging.read("replaced", StructType([facts["ticket_id"]]))
-    faults.point("read:history")
     both = run_staging.write(touched.unionByName(replaced).distinct(), "replay_keys", 1)
     ctx.warehouse.write_state_as_of(first - dt.timedelta(days=1), both, prior)
-    return run_staging.read("prior", facts), replaced
+    return graph.Prior(run_staging.read("prior", facts), replaced)
 
 
 def _typed(frame: DataFrame, table_name: str) -> DataFrame:

@@ -53,6 +53,7 @@ def standalone(
 ) -> Iterator[Cluster]:
     """A master and `workers` workers of `cores` cores and `memory` for executors each."""
     _ensure_java()
+    root.mkdir(parents=True, exist_ok=True)
     spark_class = Path(pyspark.__file__).parent / "bin" / "spark-class"
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_NO_DAEMONIZE": "1"}
     port, ui_port = _free_port(), _free_port()

@@ -346,7 +346,7 @@ def test_two_concurrent_runs_for_one_day_commit_once(built, small_world: World, 
     assert rows(path, count) == rows(built["daily"], count)
 
 
-@pytest.mark.parametrize("kill_at", ["before_commit", "commit:7"])
+@pytest.mark.parametrize("kill_at", ["staging.read:tables/fact_tickets", "commit:7"])
 def test_a_run_killed_mid_commit_leaves_the_previous_state(
     built, small_world: World, spark, tmp_path, kill_at
 ):

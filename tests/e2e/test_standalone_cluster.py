@@ -105,7 +105,7 @@ def test_a_backfill_survives_losing_an_executor(warehouses, cluster, small_world
     warehouse, marker = tmp_path / "killed.duckdb", tmp_path / "paused"
     environment = cluster_environment(
         small_world, env_dir, warehouse,
-        TICKETS_PAUSE_AT="transform:versions", TICKETS_PAUSE_FILE=str(marker),
+        TICKETS_PAUSE_AT="staging.layer:versions", TICKETS_PAUSE_FILE=str(marker),
     )  # fmt: skip
     log = (tmp_path / "backfill.log").open("w", encoding="utf-8")
     run = subprocess.Popen(

@@ -172,14 +172,14 @@ def run_days(
 ) -> Run:
     """The transform graph (jobs/graph.py) over hand-made rows, every table collected."""
     first_d, last_d = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
-    checked = graph.checked_records(raw_frame(spark, raw_rows), SETTINGS).localCheckpoint()
-    enriched = graph.ticket_versions(checked, SETTINGS).localCheckpoint()
     prior_frame = fact_frame(spark, list(prior))
-    changes = graph.state_changes(enriched, prior_frame, first_d, last_d).localCheckpoint()
-    tables = graph.tables(
-        checked, enriched, changes, first_d, last_d, SETTINGS, "test-run", dt.datetime(2025, 1, 1)
-    )
-    return Run({name: rows_of(frame, *table(name).key) for name, frame in tables.items()})
+    built = graph.build(
+        raw_frame(spark, raw_rows), SETTINGS, first_d, last_d, "test-run",
+        dt.datetime(2025, 1, 1),
+        read_prior=lambda touched: graph.Prior(prior_frame),  # every prior row given
+        layer=lambda frame, name: frame.localCheckpoint(),
+    )  # fmt: skip
+    return Run({name: rows_of(frame, *table(name).key) for name, frame in built.tables.items()})
 
 
 def upsert_state(state: list[dict], newer: list[dict]) -> list[dict]:

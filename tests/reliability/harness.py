@@ -50,21 +50,30 @@ CHILD_TIMEOUT_S = 600
 FAIL_AT = "TICKETS_FAIL_AT"
 _IN_PROCESS = threading.RLock()
 
-# Kill points by phase, in the order a run reaches them (names as in jobs/).
-READING = ["run:start", "read:inspected", "attempts:started", "staging:swept"]
-TRANSFORMING = [
-    "transform:validated",  # after the Spark read of the extract and validation
-    "transform:versions",
-    "transform:touched",
-    "read:prior_state",
-    "transform:timeline",
-    "transform:before_tables",
-    "stage:written:tickets_raw",  # the executors are writing the run's tables
-    "stage:written:fact_tickets",
-    "transform:tables_written",
-    "transform:computed",
+# Kill points by phase, in the order a run reaches them: a call across a seam that has
+# returned (jobs/faults.py), or a point inside a commit (jobs/warehouse/).
+READING = [
+    "warehouse.state",  # the next day is planned
+    "landing.exists",
+    "landing.fetch",  # the extract is inspected
+    "warehouse.start_attempts",
+    "staging.sweep",
 ]
-AROUND_COMMIT = ["before_commit", "commit:returned", "run:end"]
+TRANSFORMING = [
+    "staging.layer:checked",  # after the Spark read of the extract and validation
+    "staging.layer:versions",
+    "staging.layer:touched",
+    "warehouse.write_prior_state",
+    "staging.read:prior",
+    "staging.layer:timeline",
+    "staging.write:tables/tickets_raw",  # the executors are writing the run's tables
+    "staging.write:tables/fact_tickets",
+    "staging.write:tables/features_daily",
+    "staging.write:tables/channel_daily",  # the last: every table is written
+    "staging.read:tables/daily_ops_metrics",  # the day's figures
+    "staging.read:tables/fact_tickets",  # the commit's bounds: the commit is next
+]
+AROUND_COMMIT = ["warehouse.commit", "staging.remove"]
 DUCKDB_COMMIT = ["commit:staged", *(f"commit:{n}" for n in range(15)), "commit:committed"]
 BIGQUERY_STAGING = [
     "stage:uploaded:ingestion_state",  # the one table this process uploads
@@ -119,14 +128,15 @@ def full_sweep(kind: str) -> list[Item]:
         tables = ("tickets_raw", "fact_tickets", "daily_ops_metrics", "ingestion_state")
         inside = ["stage:uploaded:ingestion_state", *(f"stage:loaded:{t}" for t in tables)]
         inside += ["stage:done", "commit:script_ready", "commit:script_done"]
-    daily = ["plan:next_day", *READING, *TRANSFORMING, "before_commit", *inside]
-    daily += ["commit:returned", "run:end"]
-    if kind == "bigquery":
-        daily.insert(3, "attempts:inserted")
+    daily = [*READING, *TRANSFORMING, *inside, *AROUND_COMMIT]
+    if kind == "bigquery":  # inside start_attempts, between its insert and its check
+        daily.insert(daily.index("warehouse.start_attempts"), "attempts:inserted")
     replay_commit = commit_points(kind, "replay")
-    replay = ["run:start", "read:history", "transform:tables_written"]
-    replay += [replay_commit[len(replay_commit) // 2], "commit:returned"]
-    backfill = ["attempts:started", "transform:timeline", "before_commit"]
+    replay = ["warehouse.state", "warehouse.write_versioned_tickets", "warehouse.write_state_as_of",
+              "staging.write:tables/channel_daily"]  # fmt: skip
+    replay += [replay_commit[len(replay_commit) // 2], "warehouse.commit"]
+    backfill = ["warehouse.start_attempts", "staging.layer:timeline",
+                "staging.read:tables/fact_tickets"]  # fmt: skip
     backfill += [commit_points(kind, "backfill")[len(commit) // 2]]
     statements = len(commit_statements(str, replaces=False))
     return [
@@ -142,10 +152,10 @@ def quick_sweep(kind: str) -> list[Item]:
     """Four points, one per phase, for `make test` (failing statements: test_convergence)."""
     inside = "commit:7" if kind == "duckdb" else "stage:loaded:fact_tickets"
     return [
-        Item("backfill", "transform:timeline"),
-        Item("daily", "read:inspected"),
+        Item("backfill", "staging.layer:timeline"),
+        Item("daily", "landing.fetch"),
         Item("daily", inside),
-        Item("replay", "commit:returned" if kind == "duckdb" else "commit:script_done"),
+        Item("replay", "warehouse.commit" if kind == "duckdb" else "commit:script_done"),
     ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from jobs import faults
 from jobs.landing.local import LocalLanding
 from tests.cloud.conftest import (  # noqa: F401  (fixtures of the cloud tests)
     cloud_env,
@@ -62,7 +63,7 @@ def test_killed_anywhere_on_bigquery_the_next_run_converges(
         cloud_env_dir, "cloud", small_world.landing, gcp, cloud_env.storage_root
     )
     target = harness.Target.build("bigquery", spec, spark)
-    assert isinstance(target.ctx.landing, LocalLanding)
+    assert isinstance(faults.unwrapped(target.ctx.landing), LocalLanding)
     _assert_all_converged(
         harness.sweep(target, reference, harness.quick_sweep("bigquery"), WORLD_START)
     )
